@@ -1,0 +1,1 @@
+//! Client against sandbox over HTTP: every operation. (filled by the sandbox work)
