@@ -1,0 +1,318 @@
+//! Users and their address-book avatar.
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::extract::State;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use super::error::{ApiError, ApiResult};
+use super::xml::{Xml, XmlWriter};
+use super::{Form, Principal, RawBody, Seg, parse_pairs, route, seg};
+use crate::AppState;
+use crate::store::{self, group, media, policy, token, user::UserRow};
+
+pub fn router() -> Router<AppState> {
+    let r = Router::new();
+    let r = route(r, "/v2/{domain}/users/", get(list).post(create));
+    let r = route(r, "/v2/{domain}/users/{user}/", get(one).patch(update).post(update).delete(remove));
+    let avatar_routes = get(avatar).put(set_avatar).post(set_avatar).delete(delete_avatar);
+    let r = route(r, "/v2/{domain}/users/{user}/addressbook/avatar/", avatar_routes);
+    let r = super::media::user_routes(r);
+    super::message::user_routes(r)
+}
+
+/// Writes `<user name="...">...</user>`.
+pub fn write_user(w: &mut XmlWriter, root: &str, u: &UserRow) {
+    let base = format!("{root}/users/{}", seg(&u.im));
+    w.open("user").attr("name", &u.im).end_open();
+    w.text_el("displayname", &u.displayname)
+        .text_el("email", &u.email)
+        .num_el("group", u.group)
+        .num_el("policy", u.policy)
+        .num_el("flags", i64::from(u.flags))
+        .num_el("createdAt", u.created_at)
+        .href_el("addressbook", &format!("{base}/addressbook/"))
+        .href_el("media", &format!("{base}/media/"))
+        .href_el("messages", &format!("{base}/messages/"))
+        .close("user");
+}
+
+async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
+    p.admin()?;
+    let (d, root) = (p.domain_id, p.root.clone());
+    state
+        .db
+        .read(move |c| {
+            let n = store::user::count(c, d)?;
+            let mut w = XmlWriter::with_capacity(64 + n as usize * 420);
+            store::user::for_each(c, d, |u| write_user(&mut w, &root, u))?;
+            Ok(Xml::ok(w))
+        })
+        .await
+}
+
+/// The user addressed by the path, or 404.
+pub fn find(c: &rusqlite::Connection, domain_id: i64, im: &str) -> ApiResult<UserRow> {
+    store::user::get(c, domain_id, im)?.ok_or_else(|| ApiError::not_found(format!("no user {im}")))
+}
+
+async fn one(State(state): State<AppState>, p: Principal, Seg((_, im)): Seg<(String, String)>) -> ApiResult<Xml> {
+    p.admin_or(&im)?;
+    let (d, root) = (p.domain_id, p.root.clone());
+    state
+        .db
+        .read(move |c| {
+            let u = find(c, d, &im)?;
+            let mut w = XmlWriter::response();
+            write_user(&mut w, &root, &u);
+            Ok(Xml::ok(w))
+        })
+        .await
+}
+
+/// Salted SHA-256 of a password (the sandbox never needs to check one).
+fn hash_password(im: &str, password: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("trillian-sandbox\n{im}\n{password}").as_bytes());
+    STANDARD.encode(digest)
+}
+
+/// Full IM address from the `im` parameter: `name` or `name@domain` of this domain.
+fn im_address(domain: &str, im: &str) -> ApiResult<String> {
+    let im = im.trim();
+    let (local, dom) = match im.rsplit_once('@') {
+        Some((l, d)) => (l, d),
+        None => (im, domain),
+    };
+    if !dom.eq_ignore_ascii_case(domain) {
+        return Err(ApiError::bad(format!("IM address {im} is not in domain {domain}")));
+    }
+    if local.is_empty() || local.chars().any(|c| c.is_control()) {
+        return Err(ApiError::bad(format!("invalid IM address {im:?}")));
+    }
+    Ok(format!("{local}@{domain}"))
+}
+
+fn check_group(c: &rusqlite::Connection, d: i64, id: i64) -> ApiResult<()> {
+    match group::get(c, d, id)? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::bad(format!("unknown group {id}"))),
+    }
+}
+
+/// 0 (inherit) or an existing policy.
+pub fn check_policy(c: &rusqlite::Connection, d: i64, id: i64) -> ApiResult<()> {
+    if id == 0 || policy::get(c, d, id)?.is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::bad(format!("unknown policy {id}")))
+    }
+}
+
+async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> ApiResult<Xml> {
+    p.admin()?;
+    let im = im_address(&p.domain, f.required("im")?)?;
+    let password = f.required("password")?.to_owned();
+    let group_param = f.int::<i64>("group")?;
+    let policy_id = f.int::<i64>("policy")?.unwrap_or(0);
+    let flags = f.int::<u32>("flags")?.unwrap_or(0);
+    let displayname = f.get("displayname").unwrap_or("").to_owned();
+    let email = f.get("email").unwrap_or("").to_owned();
+    let (d, root) = (p.domain_id, p.root.clone());
+    state
+        .db
+        .write(move |c| {
+            let tx = c.transaction()?;
+            if store::user::get(&tx, d, &im)?.is_some() {
+                return Err(ApiError::bad(format!("user {im} already exists")));
+            }
+            let group_id = match group_param {
+                Some(g) => {
+                    check_group(&tx, d, g)?;
+                    g
+                }
+                None => group::root(&tx, d)?.unwrap_or(0),
+            };
+            check_policy(&tx, d, policy_id)?;
+            let mut u = UserRow {
+                id: 0,
+                im,
+                displayname,
+                email,
+                group: group_id,
+                policy: policy_id,
+                flags,
+                created_at: store::now_secs(),
+            };
+            u.id = store::user::insert(&tx, d, &u, &hash_password(&u.im, &password))?;
+            tx.commit()?;
+            let mut w = XmlWriter::response();
+            write_user(&mut w, &root, &u);
+            Ok(Xml::created(w))
+        })
+        .await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    p: Principal,
+    Seg((_, im)): Seg<(String, String)>,
+    Form(f): Form,
+) -> ApiResult<Xml> {
+    p.admin()?;
+    let group_param = f.int::<i64>("group")?;
+    let policy_param = f.int::<i64>("policy")?;
+    let flags = f.int::<u32>("flags")?;
+    let displayname = f.get("displayname").map(str::to_owned);
+    let email = f.get("email").map(str::to_owned);
+    let password = f.get("password").map(str::to_owned);
+    if password.as_deref() == Some("") {
+        return Err(ApiError::bad("password cannot be empty"));
+    }
+    let (d, root) = (p.domain_id, p.root.clone());
+    state
+        .db
+        .write(move |c| {
+            let tx = c.transaction()?;
+            let mut u = find(&tx, d, &im)?;
+            if let Some(g) = group_param {
+                check_group(&tx, d, g)?;
+                u.group = g;
+            }
+            if let Some(pol) = policy_param {
+                check_policy(&tx, d, pol)?;
+                u.policy = pol;
+            }
+            if let Some(v) = flags {
+                u.flags = v;
+            }
+            if let Some(v) = displayname {
+                u.displayname = v;
+            }
+            if let Some(v) = email {
+                u.email = v;
+            }
+            store::user::update(&tx, &u)?;
+            if let Some(pw) = password {
+                store::user::set_password(&tx, u.id, &hash_password(&u.im, &pw))?;
+            }
+            tx.commit()?;
+            let mut w = XmlWriter::response();
+            write_user(&mut w, &root, &u);
+            Ok(Xml::ok(w))
+        })
+        .await
+}
+
+async fn remove(State(state): State<AppState>, p: Principal, Seg((_, im)): Seg<(String, String)>) -> ApiResult<Xml> {
+    p.admin()?;
+    let (d, root) = (p.domain_id, p.root.clone());
+    state
+        .db
+        .write(move |c| {
+            let tx = c.transaction()?;
+            let u = find(&tx, d, &im)?;
+            token::delete_for_owner(&tx, d, &u.im)?;
+            media::delete_owner(&tx, d, &u.im)?;
+            store::user::delete(&tx, u.id)?;
+            tx.commit()?;
+            let mut w = XmlWriter::response();
+            write_user(&mut w, &root, &u);
+            Ok(Xml::ok(w))
+        })
+        .await
+}
+
+async fn avatar(State(state): State<AppState>, p: Principal, Seg((_, im)): Seg<(String, String)>) -> ApiResult<Response> {
+    p.admin_or(&im)?;
+    let d = p.domain_id;
+    state
+        .db
+        .read(move |c| {
+            let u = find(c, d, &im)?;
+            let (kind, data) = store::user::avatar(c, u.id)?
+                .ok_or_else(|| ApiError::not_found(format!("{im} has no avatar")))?;
+            Ok(([(header::CONTENT_TYPE, kind)], data).into_response())
+        })
+        .await
+}
+
+/// The image's MIME type from its first bytes, if it is one the sandbox knows.
+pub fn sniff_image(data: &[u8]) -> Option<&'static str> {
+    match image::guess_format(data).ok()? {
+        image::ImageFormat::Png => Some("image/png"),
+        image::ImageFormat::Jpeg => Some("image/jpeg"),
+        image::ImageFormat::Gif => Some("image/gif"),
+        image::ImageFormat::WebP => Some("image/webp"),
+        image::ImageFormat::Bmp => Some("image/bmp"),
+        _ => None,
+    }
+}
+
+async fn set_avatar(
+    State(state): State<AppState>,
+    p: Principal,
+    Seg((_, im)): Seg<(String, String)>,
+    body: RawBody,
+) -> ApiResult<StatusCode> {
+    p.admin()?;
+    let content_type = body
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (kind, data) = if content_type.starts_with("image/") {
+        let kind = content_type.split(';').next().unwrap_or("").trim().to_owned();
+        (kind, body.bytes.to_vec())
+    } else {
+        let mut params = body.query;
+        params.pairs.extend(parse_pairs(&body.bytes)?);
+        let encoded = params.required("data")?;
+        let data = STANDARD
+            .decode(encoded.trim())
+            .map_err(|_| ApiError::bad("data is not valid Base64"))?;
+        let kind = params
+            .get("type")
+            .map(str::to_owned)
+            .or_else(|| sniff_image(&data).map(str::to_owned))
+            .ok_or_else(|| ApiError::bad("data is not an image of a known type"))?;
+        (kind, data)
+    };
+    if data.is_empty() {
+        return Err(ApiError::bad("empty avatar"));
+    }
+    let d = p.domain_id;
+    state
+        .db
+        .write(move |c| {
+            let tx = c.transaction()?;
+            let u = find(&tx, d, &im)?;
+            store::user::set_avatar(&tx, u.id, &kind, &data)?;
+            tx.commit()?;
+            Ok(StatusCode::CREATED)
+        })
+        .await
+}
+
+async fn delete_avatar(
+    State(state): State<AppState>,
+    p: Principal,
+    Seg((_, im)): Seg<(String, String)>,
+) -> ApiResult<StatusCode> {
+    p.admin()?;
+    let d = p.domain_id;
+    state
+        .db
+        .write(move |c| {
+            let tx = c.transaction()?;
+            let u = find(&tx, d, &im)?;
+            store::user::delete_avatar(&tx, u.id)?;
+            tx.commit()?;
+            Ok(StatusCode::NO_CONTENT)
+        })
+        .await
+}

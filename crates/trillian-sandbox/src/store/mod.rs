@@ -1,0 +1,218 @@
+//! SQLite storage: one writer connection behind a mutex, a small pool of readers, migrations.
+//!
+//! Every call runs on tokio's blocking pool. The `<area>` modules hold SQL only.
+
+pub mod groupchat;
+pub mod group;
+pub mod media;
+pub mod message;
+pub mod policy;
+pub mod presence;
+pub mod token;
+pub mod user;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::error::{Error, Result};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+
+/// Idle reader connections kept for reuse.
+const MAX_IDLE_READERS: usize = 64;
+
+/// The database: a writer and readers (file), or one shared connection (in memory).
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    /// None for an in-memory database: readers use the writer connection.
+    path: Option<PathBuf>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave SQLite inconsistent: transactions roll back on drop.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open_path(path: &Path) -> Result<Db> {
+        let open_err = |e: rusqlite::Error| Error::Open { path: path.to_owned(), reason: e.to_string() };
+        let mut writer = Connection::open(path).map_err(open_err)?;
+        configure(&writer).map_err(open_err)?;
+        let mode: String =
+            writer.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Open { path: path.to_owned(), reason: format!("journal mode {mode}") });
+        }
+        migrate(&mut writer, path)?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                path: Some(path.to_owned()),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    /// A fresh private in-memory database.
+    pub fn open_memory() -> Result<Db> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        migrate(&mut conn, Path::new(":memory:"))?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(conn),
+                path: None,
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    fn reader(&self) -> Result<Connection> {
+        if let Some(conn) = lock(&self.inner.readers).pop() {
+            return Ok(conn);
+        }
+        let path = self.inner.path.as_deref().unwrap_or(Path::new(":memory:"));
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        let mut idle = lock(&self.inner.readers);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs `f` on a reader connection, on the blocking pool.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| E::from(Error::Task(e.to_string())))?
+    }
+
+    /// Runs `f` on a reader connection on the current thread.
+    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<Error>,
+        F: FnOnce(&Connection) -> Result<T, E>,
+    {
+        if self.inner.path.is_none() {
+            let conn = lock(&self.inner.writer);
+            return f(&conn);
+        }
+        let conn = self.reader()?;
+        let out = f(&conn);
+        self.give_back(conn);
+        out
+    }
+
+    /// Runs `f` with the writer connection, on the blocking pool. `f` opens its own transaction.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(f))
+            .await
+            .map_err(|e| E::from(Error::Task(e.to_string())))?
+    }
+
+    /// Runs `f` with the writer connection on the current thread.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Connection) -> Result<T, E>,
+    {
+        let mut conn = lock(&self.inner.writer);
+        f(&mut conn)
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(Error::Open {
+            path: path.to_owned(),
+            reason: format!("schema version {version} is newer than this sandbox ({known})"),
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The id of a domain, if it exists.
+pub fn domain_id(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM domain WHERE name = ?1")?
+        .query_row(params![name], |r| r.get(0))
+        .optional()
+}
+
+/// Creates a domain row; returns its id.
+pub fn insert_domain(conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+    conn.execute("INSERT INTO domain (name) VALUES (?1)", params![name])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Deletes every resource of a domain but keeps the domain and its administrator tokens.
+pub fn clear_domain(conn: &Connection, domain_id: i64) -> rusqlite::Result<()> {
+    for sql in [
+        "DELETE FROM message WHERE conversation_id IN (SELECT id FROM conversation WHERE domain_id = ?1)",
+        "DELETE FROM conversation WHERE domain_id = ?1",
+        "DELETE FROM media WHERE domain_id = ?1",
+        "DELETE FROM groupchat WHERE domain_id = ?1",
+        "DELETE FROM user WHERE domain_id = ?1",
+        "DELETE FROM grp WHERE domain_id = ?1",
+        "DELETE FROM policy WHERE domain_id = ?1",
+        "DELETE FROM token WHERE domain_id = ?1 AND owner IS NOT NULL",
+    ] {
+        conn.execute(sql, params![domain_id])?;
+    }
+    media::delete_orphan_blobs(conn)?;
+    Ok(())
+}
+
+/// Current time in unix seconds.
+pub fn now_secs() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Current time in unix milliseconds.
+pub fn now_millis() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
