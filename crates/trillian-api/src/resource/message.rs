@@ -1,0 +1,128 @@
+use base64::Engine as _;
+use reqwest::Method;
+
+use super::under;
+use crate::client::{Call, Client};
+use crate::error::Result;
+use crate::form::Form;
+use crate::model::{Message, MessageHistory};
+use crate::xml::{decode_messages, decode_one, encode_message_block};
+
+/// `…/messages/` of a group chat or a user.
+#[derive(Debug, Clone)]
+pub struct MessagesApi<'c> {
+    client: &'c Client,
+    owner: Vec<String>,
+    area: &'static str,
+}
+
+macro_rules! op {
+    ($self:ident, $gc:literal, $user:literal) => {
+        if $self.area == "groupchats.messages" {
+            $gc
+        } else {
+            $user
+        }
+    };
+}
+
+/// The `block` parameter of a delete: Base64 of a `<messages>` fragment holding the messages
+/// exactly as a week's GET returned them.
+pub fn message_block(messages: &[Message]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(encode_message_block(messages))
+}
+
+impl<'c> MessagesApi<'c> {
+    pub(crate) fn new(client: &'c Client, owner: Vec<String>, area: &'static str) -> Self {
+        MessagesApi {
+            client,
+            owner,
+            area,
+        }
+    }
+
+    /// Get all message weeks: `GET …/messages/`.
+    pub async fn weeks(&self) -> Result<MessageHistory> {
+        let op = op!(self, "groupchats.messages.weeks", "users.messages.weeks");
+        let call = Call::new(op, Method::GET, under(&self.owner, &["messages"]));
+        self.client.xml(call, decode_one).await
+    }
+
+    /// Get messages by week: `GET …/messages/:conversation/:year/:week/`.
+    pub async fn week(&self, conversation: &str, year: i32, week: u32) -> Result<Vec<Message>> {
+        let op = op!(self, "groupchats.messages.week", "users.messages.week");
+        let (y, w) = (year.to_string(), week.to_string());
+        let call = Call::new(
+            op,
+            Method::GET,
+            under(&self.owner, &["messages", conversation, &y, &w]),
+        );
+        self.client.xml(call, decode_messages).await
+    }
+
+    /// Send a message: `POST …/messages/` with `from` and `message`. The token must be the
+    /// sender's.
+    pub async fn send(&self, from: &str, text: &str) -> Result<Message> {
+        let op = op!(self, "groupchats.messages.send", "users.messages.send");
+        let form = Form::new().text("from", from).text("message", text);
+        let call =
+            Call::new(op, Method::POST, under(&self.owner, &["messages"])).form(form.finish());
+        self.client.xml(call, decode_one).await
+    }
+
+    /// Delete one or more messages: `DELETE …/messages/:conversation/:year/:week/` with
+    /// `block` built from `messages`.
+    pub async fn delete_messages(
+        &self,
+        conversation: &str,
+        year: i32,
+        week: u32,
+        messages: &[Message],
+    ) -> Result<()> {
+        let op = op!(
+            self,
+            "groupchats.messages.delete_messages",
+            "users.messages.delete_messages"
+        );
+        let (y, w) = (year.to_string(), week.to_string());
+        let form = Form::new().text("block", &message_block(messages));
+        let call = Call::new(
+            op,
+            Method::DELETE,
+            under(&self.owner, &["messages", conversation, &y, &w]),
+        )
+        .form(form.finish());
+        self.client.empty(call).await
+    }
+
+    /// Delete messages by week: `DELETE …/messages/:conversation/:year/:week/`.
+    pub async fn delete_week(&self, conversation: &str, year: i32, week: u32) -> Result<()> {
+        let op = op!(
+            self,
+            "groupchats.messages.delete_week",
+            "users.messages.delete_week"
+        );
+        let (y, w) = (year.to_string(), week.to_string());
+        let call = Call::new(
+            op,
+            Method::DELETE,
+            under(&self.owner, &["messages", conversation, &y, &w]),
+        );
+        self.client.empty(call).await
+    }
+
+    /// Delete all messages: `DELETE …/messages/:conversation/`.
+    pub async fn delete_all(&self, conversation: &str) -> Result<()> {
+        let op = op!(
+            self,
+            "groupchats.messages.delete_all",
+            "users.messages.delete_all"
+        );
+        let call = Call::new(
+            op,
+            Method::DELETE,
+            under(&self.owner, &["messages", conversation]),
+        );
+        self.client.empty(call).await
+    }
+}
