@@ -1,1 +1,84 @@
-//! Work in progress.
+//! `trillian`: the command-line companion of Trillian Server Admin.
+//!
+//! Every operation of the Trillian Server API v2 as a command, over the same profiles and OS
+//! keychain as the desktop app (through `trillian-core`). See the README for the command list and
+//! the recipe for adding a command.
+
+pub mod cli;
+mod completion;
+mod context;
+mod error;
+mod flag;
+mod group;
+mod groupchat;
+mod media;
+mod message;
+mod output;
+mod policy;
+mod presence;
+mod profile;
+mod roster;
+mod secret;
+mod user;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use crate::error::{EXIT_API, EXIT_AUTH, EXIT_NETWORK, EXIT_USAGE, Error, Result};
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+
+/// Parses the command line, runs the command, prints the error (if any) on standard error and
+/// returns the exit code.
+pub fn main() -> ExitCode {
+    // clap prints help and version (exit 0) and usage errors (exit 2) itself.
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("trillian: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_API);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "trillian: {}", output::printable(&e.to_string()));
+            e.to_exit_code()
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    if cli.global.output == output::Format::Xml {
+        // Checked before anything is done, so that no change is made whose answer cannot be shown.
+        return Err(Error::Usage(
+            "--output xml: the API client (trillian-api) does not expose the server's raw answer \
+             yet; use --output json"
+                .to_owned(),
+        ));
+    }
+    let ctx = Context::new(cli.global);
+    match cli.command {
+        Command::Profile(cmd) => profile::run(cmd, &ctx).await,
+        Command::Users(cmd) => user::run(cmd, &ctx).await,
+        Command::Groups(cmd) => group::run(cmd, &ctx).await,
+        Command::Policies(cmd) => policy::run(cmd, &ctx).await,
+        Command::Groupchats(cmd) => groupchat::run(cmd, &ctx).await,
+        Command::Presence(cmd) => presence::run(cmd, &ctx).await,
+        Command::Completions(args) => {
+            completion::run(&args);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,489 @@
+//! `trillian users import` and `trillian users export`: users as CSV, with one result per row.
+//! The import runs as a `trillian-core` job (bounded concurrency, per-item results, Ctrl-C stops
+//! new rows from starting), as the app's import does.
+
+use std::collections::HashSet;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Serialize;
+use trillian_api::model::NewUser;
+use trillian_core::ErrorCode;
+use trillian_core::job::{Job, Outcome as JobOutcome, Progress};
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::output::{Format, Record};
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV file: a header row naming the columns im, password (required), email,
+    /// displayname, group, policy; `-` for standard input.
+    pub file: PathBuf,
+    /// Check every row and report what would be done, without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How many users to create at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// The columns `users export` writes, in order (and `users import` reads, with `password`).
+pub const EXPORT_COLUMNS: [&str; 7] = [
+    "im",
+    "displayname",
+    "email",
+    "group",
+    "policy",
+    "flags",
+    "created_at",
+];
+
+const IMPORT_COLUMNS: [&str; 6] = ["im", "password", "email", "displayname", "group", "policy"];
+
+/// One data row of an import file, checked.
+#[derive(Debug)]
+struct Row {
+    /// Line number in the file (the header is line 1).
+    line: u64,
+    im: String,
+    user: Result<NewUser, String>,
+}
+
+/// The result of one row, as printed.
+#[derive(Debug, Serialize)]
+pub struct RowResult {
+    pub line: u64,
+    pub im: String,
+    /// `created`, `ok` (dry run: would be created), `skipped` or `failed`.
+    pub status: &'static str,
+    pub message: String,
+}
+
+impl Record for RowResult {
+    const COLUMNS: &'static [&'static str] = &["line", "im", "status", "message"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.line.to_string(),
+            self.im.clone(),
+            self.status.to_owned(),
+            self.message.clone(),
+        ]
+    }
+}
+
+/// The whole import's report.
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub created: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub rows: Vec<RowResult>,
+}
+
+pub async fn import(args: ImportArgs, ctx: &Context) -> Result<()> {
+    let text = crate::media::read_text(&args.file).await?;
+    let rows = parse_import(&text, &args.file)?;
+    let client = ctx.client().await?;
+    let report = if args.dry_run {
+        let existing: HashSet<String> = client
+            .users()
+            .list()
+            .await?
+            .into_iter()
+            .map(|u| u.name.to_lowercase())
+            .collect();
+        dry_run(rows, &existing)
+    } else {
+        run_import(rows, client, args.concurrency).await
+    };
+    print_report(&report, ctx)?;
+    if report.failed > 0 {
+        return Err(Error::Partial {
+            failed: report.failed,
+            total: report.rows.len(),
+        });
+    }
+    Ok(())
+}
+
+fn parse_import(text: &str, path: &Path) -> Result<Vec<Row>> {
+    let what = format!("reading {}", path.display());
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::Csv {
+            what: what.clone(),
+            reason: e.to_string(),
+        })?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    for required in ["im", "password"] {
+        if !headers.iter().any(|h| h == required) {
+            return Err(Error::Csv {
+                what,
+                reason: format!(
+                    "the header row has no `{required}` column (columns: {})",
+                    IMPORT_COLUMNS.join(", ")
+                ),
+            });
+        }
+    }
+    let unknown: Vec<&str> = headers
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !IMPORT_COLUMNS.contains(h))
+        .collect();
+    if !unknown.is_empty() {
+        eprintln!(
+            "trillian: ignoring unknown column(s): {}",
+            unknown.join(", ")
+        );
+    }
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (im_col, pw_col) = (column("im"), column("password"));
+    let (email_col, name_col, group_col, policy_col) = (
+        column("email"),
+        column("displayname"),
+        column("group"),
+        column("policy"),
+    );
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::Csv {
+            what: what.clone(),
+            reason: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, csv::Position::line);
+        let get = |col: Option<usize>| {
+            col.and_then(|c| record.get(c))
+                .map(str::to_owned)
+                .filter(|v| !v.is_empty())
+        };
+        let im = get(im_col).unwrap_or_default();
+        let user = check_row(
+            im.clone(),
+            get(pw_col),
+            get(email_col),
+            get(name_col),
+            get(group_col),
+            get(policy_col),
+        );
+        rows.push(Row { line, im, user });
+    }
+    Ok(rows)
+}
+
+fn check_row(
+    im: String,
+    password: Option<String>,
+    email: Option<String>,
+    displayname: Option<String>,
+    group: Option<String>,
+    policy: Option<String>,
+) -> Result<NewUser, String> {
+    if im.is_empty() {
+        return Err("no IM address".to_owned());
+    }
+    if !im.contains('@') || im.contains(char::is_whitespace) {
+        return Err(format!("`{im}` is not an IM address (name@domain)"));
+    }
+    let password = password.ok_or_else(|| "no password".to_owned())?;
+    let number = |field: &str, v: Option<String>| -> Result<Option<u64>, String> {
+        v.map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{field} `{v}` is not a number"))
+        })
+        .transpose()
+    };
+    Ok(NewUser {
+        im,
+        password,
+        email,
+        displayname,
+        group: number("group", group)?,
+        policy: number("policy", policy)?,
+    })
+}
+
+fn dry_run(rows: Vec<Row>, existing: &HashSet<String>) -> ImportReport {
+    let mut seen = HashSet::new();
+    let results: Vec<RowResult> = rows
+        .into_iter()
+        .map(|row| {
+            let key = row.im.to_lowercase();
+            let (status, message) = match &row.user {
+                Err(reason) => ("failed", reason.clone()),
+                Ok(_) if existing.contains(&key) => {
+                    ("failed", "the user already exists".to_owned())
+                }
+                Ok(_) if !seen.insert(key) => {
+                    ("failed", "the file lists this user twice".to_owned())
+                }
+                Ok(_) => ("ok", "would be created".to_owned()),
+            };
+            RowResult {
+                line: row.line,
+                im: row.im,
+                status,
+                message,
+            }
+        })
+        .collect();
+    summarise(true, results)
+}
+
+async fn run_import(
+    rows: Vec<Row>,
+    client: trillian_api::Client,
+    concurrency: u16,
+) -> ImportReport {
+    let job = Job::new(usize::from(concurrency));
+    let cancel = job.cancel_handle();
+    let stop_on_ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ntrillian: stopping: rows already sent finish, the rest are not started");
+            cancel.cancel();
+        }
+    });
+    let lines: Vec<(u64, String)> = rows.iter().map(|r| (r.line, r.im.clone())).collect();
+    let mut progress = ProgressBar::new(rows.len());
+    let report = job
+        .run(
+            rows,
+            |row| row.im.clone(),
+            |row| {
+                let client = client.clone();
+                async move {
+                    match row.user {
+                        Err(reason) => Ok(JobOutcome::Failed {
+                            code: ErrorCode::Invalid,
+                            message: reason,
+                        }),
+                        Ok(user) => Ok(match client.users().create(&user).await {
+                            Ok(_) => JobOutcome::done_with("created"),
+                            Err(e) => JobOutcome::Failed {
+                                code: job_code(&e),
+                                message: e.to_string(),
+                            },
+                        }),
+                    }
+                }
+            },
+            |p| progress.update(&p),
+        )
+        .await;
+    progress.finish();
+    stop_on_ctrl_c.abort();
+    let results = report
+        .items
+        .into_iter()
+        .zip(lines)
+        .map(|(item, (line, im))| {
+            let (status, message) = match item.outcome {
+                JobOutcome::Done { detail } => ("created", detail.unwrap_or_default()),
+                JobOutcome::Skipped { reason } => ("skipped", reason),
+                JobOutcome::Failed { message, .. } => ("failed", message),
+                JobOutcome::Cancelled => ("skipped", "not started: cancelled".to_owned()),
+            };
+            RowResult {
+                line,
+                im,
+                status,
+                message,
+            }
+        })
+        .collect();
+    summarise(false, results)
+}
+
+/// The job's error category of an API error.
+fn job_code(e: &trillian_api::Error) -> ErrorCode {
+    use trillian_api::Error as E;
+    match e {
+        E::Unauthorized { .. } => ErrorCode::Unauthorized,
+        E::NotFound { .. } => ErrorCode::NotFound,
+        E::Transport { .. } | E::Timeout { .. } => ErrorCode::Network,
+        E::Decode { .. } | E::TooLarge { .. } => ErrorCode::Decode,
+        E::Config(_) => ErrorCode::Invalid,
+        _ => ErrorCode::Server,
+    }
+}
+
+fn summarise(dry_run: bool, rows: Vec<RowResult>) -> ImportReport {
+    let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
+    ImportReport {
+        dry_run,
+        created: count("created"),
+        failed: count("failed"),
+        skipped: count("skipped"),
+        rows,
+    }
+}
+
+fn print_report(report: &ImportReport, ctx: &Context) -> Result<()> {
+    match ctx.printer.format() {
+        Format::Json => ctx.printer.value(report),
+        Format::Table | Format::Xml => {
+            ctx.printer.list(&report.rows)?;
+            let verb = if report.dry_run {
+                "would be created"
+            } else {
+                "created"
+            };
+            let ok = if report.dry_run {
+                report.rows.len() - report.failed
+            } else {
+                report.created
+            };
+            eprintln!(
+                "{ok} {verb}, {} failed, {} skipped, of {} rows",
+                report.failed,
+                report.skipped,
+                report.rows.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+struct ProgressBar {
+    total: usize,
+    draw: bool,
+}
+
+impl ProgressBar {
+    fn new(total: usize) -> Self {
+        Self {
+            total,
+            draw: io::stderr().is_terminal() && total > 0,
+        }
+    }
+
+    fn update(&mut self, p: &Progress) {
+        if !self.draw {
+            return;
+        }
+        const WIDTH: usize = 30;
+        let filled = (p.done * WIDTH) / self.total.max(1);
+        let bar: String = "#".repeat(filled) + &"-".repeat(WIDTH - filled);
+        let mut err = io::stderr().lock();
+        let _ = write!(err, "\r[{bar}] {}/{} {:<40.40}", p.done, self.total, p.item);
+        let _ = err.flush();
+    }
+
+    fn finish(&self) {
+        if self.draw {
+            let mut err = io::stderr().lock();
+            let _ = write!(err, "\r{:<100}\r", "");
+            let _ = err.flush();
+        }
+    }
+}
+
+pub async fn export(args: ExportArgs, ctx: &Context) -> Result<()> {
+    let client = ctx.client().await?;
+    let mut users = client.users().list().await?;
+    users.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut bytes = Vec::new();
+    {
+        let mut writer = csv::Writer::from_writer(&mut bytes);
+        let csv_err = |e: csv::Error| Error::Csv {
+            what: "writing CSV".to_owned(),
+            reason: e.to_string(),
+        };
+        writer.write_record(EXPORT_COLUMNS).map_err(csv_err)?;
+        for u in &users {
+            writer
+                .write_record([
+                    u.name.clone(),
+                    u.displayname.clone(),
+                    u.email.clone(),
+                    u.group.to_string(),
+                    u.policy.to_string(),
+                    u.flags.bits().to_string(),
+                    u.created_at.to_string(),
+                ])
+                .map_err(csv_err)?;
+        }
+        writer.flush().map_err(|e| Error::io("writing CSV", e))?;
+    }
+    match &args.file {
+        Some(path) => {
+            tokio::fs::write(path, &bytes)
+                .await
+                .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+            eprintln!(
+                "trillian: exported {} users to {}",
+                users.len(),
+                path.display()
+            );
+            Ok(())
+        }
+        None => io::stdout().lock().write_all(&bytes).map_err(Error::stdout),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_checked_one_by_one() {
+        let text = "IM,Password,group,extra\n\
+                    a@x.com,pw,2,\n\
+                    ,pw,,\n\
+                    b@x.com,,,\n\
+                    c@x.com,pw,two,\n\
+                    not-an-address,pw,,\n";
+        let rows = parse_import(text, Path::new("t.csv")).unwrap();
+        assert_eq!(rows.len(), 5);
+        assert_eq!(rows[0].line, 2, "line numbers count the header");
+        let first = rows[0].user.as_ref().unwrap();
+        assert_eq!((first.im.as_str(), first.group), ("a@x.com", Some(2)));
+        assert_eq!(rows[1].user.as_ref().unwrap_err(), "no IM address");
+        assert_eq!(rows[2].user.as_ref().unwrap_err(), "no password");
+        assert_eq!(
+            rows[3].user.as_ref().unwrap_err(),
+            "group `two` is not a number"
+        );
+        assert!(
+            rows[4]
+                .user
+                .as_ref()
+                .unwrap_err()
+                .contains("not an IM address")
+        );
+    }
+
+    #[test]
+    fn a_file_without_the_required_columns_is_refused_whole() {
+        let err = parse_import("email,displayname\nx,y\n", Path::new("t.csv")).unwrap_err();
+        assert!(err.to_string().contains("no `im` column"), "{err}");
+    }
+
+    #[test]
+    fn dry_run_flags_existing_and_duplicate_users() {
+        let text = "im,password\na@x.com,pw\nB@x.com,pw\nb@x.com,pw\n";
+        let rows = parse_import(text, Path::new("t.csv")).unwrap();
+        let existing: HashSet<String> = ["a@x.com".to_owned()].into();
+        let report = dry_run(rows, &existing);
+        let statuses: Vec<&str> = report.rows.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, ["failed", "ok", "failed"]);
+        assert_eq!(report.failed, 2);
+    }
+}

@@ -1,0 +1,129 @@
+//! `trillian groups …` and `groups peers …`.
+
+use serde_json::Value;
+
+use crate::common::{Invocation, unique};
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_u64().expect("a numeric id").to_string()
+}
+
+#[test]
+fn group_lifecycle_and_peers() {
+    let inv = Invocation::admin();
+    let name = unique("grp");
+    let created = inv
+        .run(&[
+            "--output",
+            "json",
+            "groups",
+            "create",
+            "--displayname",
+            "QA",
+            "--name",
+            &name,
+        ])
+        .ok()
+        .json();
+    assert_eq!(created["displayname"], "QA");
+    assert_eq!(created["name"], name.as_str());
+    let id = id_of(&created);
+
+    let got = inv
+        .run(&["--output", "json", "groups", "get", &id])
+        .ok()
+        .json();
+    assert_eq!(got["name"], name.as_str(), "get returns the created group");
+    for field in [
+        "id",
+        "displayname",
+        "name",
+        "parent",
+        "policy",
+        "priority",
+        "type",
+        "peers",
+    ] {
+        assert!(got.get(field).is_some(), "group JSON has `{field}`: {got}");
+    }
+
+    let list = inv.run(&["--output", "json", "groups", "list"]).ok().json();
+    let ids: Vec<String> = list.as_array().expect("array").iter().map(id_of).collect();
+    assert!(ids.contains(&id), "list has the new group");
+
+    let updated = inv
+        .run(&[
+            "--output",
+            "json",
+            "groups",
+            "update",
+            &id,
+            "--displayname",
+            "QA team",
+        ])
+        .ok()
+        .json();
+    assert_eq!(updated["displayname"], "QA team");
+    assert_eq!(updated["name"], name.as_str(), "unchanged fields stay");
+
+    // Peers: the group sees itself.
+    inv.run(&["groups", "peers", "add", &id, &id]).ok();
+    let peers = inv
+        .run(&["--output", "json", "groups", "peers", "list", &id])
+        .ok()
+        .json();
+    assert_eq!(
+        peers,
+        serde_json::json!([{ "id": got["id"] }]),
+        "peer list after adding itself"
+    );
+    let expanded = inv
+        .run(&["--output", "json", "groups", "get", &id, "--peers"])
+        .ok()
+        .json();
+    assert_eq!(
+        expanded["peers"],
+        serde_json::json!([got["id"]]),
+        "--peers expands"
+    );
+    inv.run(&["groups", "peers", "remove", &id, &id]).ok();
+    let peers = inv
+        .run(&["--output", "json", "groups", "peers", "list", &id])
+        .ok()
+        .json();
+    assert_eq!(peers, serde_json::json!([]), "peer list after removing");
+
+    // Table output is readable: a header and the group's row.
+    let table = inv.run(&["groups", "list"]).ok();
+    assert!(
+        table.stdout.starts_with("ID"),
+        "header first: {}",
+        table.stdout
+    );
+    assert!(table.stdout.contains("QA team"));
+
+    // Deleting without --yes and without a terminal is refused (usage), then done with --yes.
+    inv.run(&["groups", "delete", &id]).code(2);
+    let done = inv
+        .run(&["--output", "json", "groups", "delete", &id, "--yes"])
+        .ok()
+        .json();
+    assert_eq!(done["status"], "ok");
+    inv.run(&["groups", "get", &id]).code(1);
+}
+
+#[test]
+fn xml_output_is_the_servers_answer() {
+    let inv = Invocation::admin();
+    let run = inv.run(&["--output", "xml", "groups", "list"]).ok();
+    assert!(
+        run.stdout.trim_start().starts_with("<"),
+        "XML: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("<response>"),
+        "the server's own document: {}",
+        run.stdout
+    );
+}

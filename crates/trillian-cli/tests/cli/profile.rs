@@ -1,0 +1,139 @@
+//! `trillian profile …` with the token in the real OS keychain, then used by later commands.
+//! Needs a Secret Service: run inside `scripts/test-env.sh` with `-- --include-ignored`.
+
+use crate::common::{Invocation, server};
+
+/// Runs with an isolated config folder, no one-off URL and no token in the environment.
+fn local(dir: &std::path::Path) -> Invocation {
+    Invocation {
+        env: Vec::new(),
+        prefix: Vec::new(),
+        secrets: vec![server().admin_token.clone()],
+        stdin: None,
+    }
+    .isolated_config(Some(dir))
+}
+
+#[test]
+#[ignore = "needs the OS keychain: scripts/test-env.sh cargo test -p trillian-cli -- --include-ignored"]
+fn profile_add_through_stdin_then_use_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inv = local(dir.path());
+    let s = server();
+
+    inv.clone()
+        .stdin(format!("{}\n", s.admin_token))
+        .run(&[
+            "profile",
+            "add",
+            "lab",
+            "--url",
+            &s.url,
+            "--domain",
+            "example.com",
+            "--token-stdin",
+        ])
+        .ok();
+    let list = inv
+        .run(&["--output", "json", "profile", "list"])
+        .ok()
+        .json();
+    let lab = &list[0];
+    assert_eq!(lab["name"], "lab");
+    assert_eq!(lab["domain"], "example.com");
+    assert_eq!(
+        lab["token_stored"], true,
+        "the token is in the keychain: {list}"
+    );
+    assert_eq!(lab["active"], false, "not active until `use`");
+
+    // The token is in no file of the config folder.
+    for entry in walk(dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&s.admin_token),
+            "token written to {}",
+            entry.display()
+        );
+    }
+
+    // Used by name, then as the active profile.
+    inv.run(&["--profile", "lab", "--output", "json", "groups", "list"])
+        .ok()
+        .json();
+    inv.run(&["groups", "list"]).code(2);
+    inv.run(&["profile", "use", "lab"]).ok();
+    let list = inv
+        .run(&["--output", "json", "profile", "list"])
+        .ok()
+        .json();
+    assert_eq!(list[0]["active"], true);
+    inv.run(&["--output", "json", "users", "list"]).ok().json();
+
+    // A second profile with a wrong token: auth error, and the sentinel never printed.
+    let mut wrong = inv
+        .clone()
+        .stdin(format!("{}\n", crate::common::SENTINEL_TOKEN));
+    wrong.secrets.push(crate::common::SENTINEL_TOKEN.to_owned());
+    wrong
+        .run(&[
+            "profile",
+            "add",
+            "bad",
+            "--url",
+            &s.url,
+            "--domain",
+            "example.com",
+            "--token-stdin",
+        ])
+        .ok();
+    let mut bad = inv.clone();
+    bad.secrets.push(crate::common::SENTINEL_TOKEN.to_owned());
+    bad.run(&["--profile", "bad", "users", "list"]).code(3);
+    bad.run(&["profile", "remove", "bad"]).ok();
+    bad.run(&["--profile", "bad", "users", "list"]).code(2);
+
+    inv.run(&["profile", "remove", "lab"]).ok();
+    let list = inv
+        .run(&["--output", "json", "profile", "list"])
+        .ok()
+        .json();
+    assert_eq!(list, serde_json::json!([]), "no profile left");
+}
+
+#[test]
+fn profile_add_refuses_to_prompt_without_a_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = server();
+    let run = local(dir.path())
+        .run(&[
+            "profile",
+            "add",
+            "lab",
+            "--url",
+            &s.url,
+            "--domain",
+            "example.com",
+        ])
+        .code(2);
+    assert!(
+        run.stderr.contains("--token-stdin"),
+        "says how: {}",
+        run.stderr
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,428 @@
+//! `trillian users …`: the user itself, avatar, media, messages, import and export.
+
+use std::io::Cursor;
+
+use serde_json::Value;
+
+use crate::common::{DOMAIN, Invocation, server, unique};
+
+fn new_user(inv: &Invocation) -> String {
+    let im = format!("{}@{DOMAIN}", unique("u"));
+    inv.clone()
+        .stdin("s3cret-pass\n")
+        .run(&["users", "create", &im, "--password-stdin"])
+        .ok();
+    im
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 99]));
+    let mut bytes = Cursor::new(Vec::new());
+    img.write_to(&mut bytes, image::ImageFormat::Png)
+        .expect("encode png");
+    bytes.into_inner()
+}
+
+#[test]
+fn user_lifecycle() {
+    let inv = Invocation::admin();
+    let im = format!("{}@{DOMAIN}", unique("life"));
+    let created = inv
+        .clone()
+        .stdin("s3cret-pass\n")
+        .run(&[
+            "--output",
+            "json",
+            "users",
+            "create",
+            &im,
+            "--password-stdin",
+            "--displayname",
+            "Kim W",
+            "--email",
+            "kim@example.com",
+        ])
+        .ok()
+        .json();
+    assert_eq!(created["im"], im.as_str());
+    assert_eq!(created["displayname"], "Kim W");
+    let got = inv
+        .run(&["--output", "json", "users", "get", &im])
+        .ok()
+        .json();
+    for field in [
+        "im",
+        "displayname",
+        "email",
+        "group",
+        "policy",
+        "flags",
+        "disabled",
+        "created_at",
+    ] {
+        assert!(got.get(field).is_some(), "user JSON has `{field}`: {got}");
+    }
+    assert_eq!(got["email"], "kim@example.com");
+    assert_eq!(got["disabled"], false);
+
+    let disabled = inv
+        .run(&["--output", "json", "users", "update", &im, "--disable"])
+        .ok()
+        .json();
+    assert_eq!(disabled["disabled"], true, "--disable sets USER_DISABLED");
+    assert_eq!(disabled["displayname"], "Kim W", "other fields unchanged");
+    let enabled = inv
+        .run(&[
+            "--output",
+            "json",
+            "users",
+            "update",
+            &im,
+            "--enable",
+            "--displayname",
+            "Kim",
+        ])
+        .ok()
+        .json();
+    assert_eq!(enabled["disabled"], false);
+    assert_eq!(enabled["displayname"], "Kim");
+
+    let list = inv.run(&["--output", "json", "users", "list"]).ok().json();
+    assert!(
+        list.as_array()
+            .expect("array")
+            .iter()
+            .any(|u| u["im"] == im.as_str())
+    );
+    let table = inv.run(&["users", "list"]).ok();
+    assert!(
+        table.stdout.starts_with("IM"),
+        "table header: {}",
+        table.stdout
+    );
+
+    inv.run(&["users", "delete", &im]).code(2);
+    let deleted = inv
+        .run(&["--output", "json", "users", "delete", &im, "--yes"])
+        .ok()
+        .json();
+    assert_eq!(deleted["im"], im.as_str(), "delete prints the deleted user");
+    inv.run(&["users", "get", &im]).code(1);
+}
+
+#[test]
+fn avatar_set_get_delete() {
+    let inv = Invocation::admin();
+    let im = new_user(&inv);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("face.png");
+    std::fs::write(&src, png(40, 30)).expect("write png");
+    inv.run(&["users", "avatar", "set", &im, src.to_str().expect("utf-8")])
+        .ok();
+
+    let out = dir.path().join("got.png");
+    inv.run(&[
+        "users",
+        "avatar",
+        "get",
+        &im,
+        "--file",
+        out.to_str().expect("utf-8"),
+    ])
+    .ok();
+    let got = std::fs::read(&out).expect("downloaded");
+    assert!(got.starts_with(b"\x89PNG"), "an image came back");
+    // To standard output, byte for byte the same.
+    let run = inv.run(&["users", "avatar", "get", &im]).ok();
+    assert_eq!(
+        run.stdout.len(),
+        String::from_utf8_lossy(&got).len(),
+        "stdout carries the bytes"
+    );
+
+    inv.run(&["users", "avatar", "delete", &im]).ok();
+    inv.run(&["users", "avatar", "get", &im]).code(1);
+}
+
+#[test]
+fn user_media_upload_list_get_delete() {
+    let inv = Invocation::admin();
+    let im = new_user(&inv);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = dir.path().join("Sales Goals.txt");
+    std::fs::write(&text, b"goals!").expect("write");
+    let item = inv
+        .run(&[
+            "--output",
+            "json",
+            "users",
+            "media",
+            "upload",
+            &im,
+            text.to_str().expect("utf-8"),
+        ])
+        .ok()
+        .json();
+    assert_eq!(item["name"], "Sales Goals.txt");
+    assert_eq!(item["type"], "text/plain");
+    assert_eq!(item["size"], 6);
+    let id = item["id"].as_str().expect("media id").to_owned();
+
+    let image = dir.path().join("mock.png");
+    std::fs::write(&image, png(300, 200)).expect("write");
+    inv.run(&[
+        "users",
+        "media",
+        "upload",
+        &im,
+        image.to_str().expect("utf-8"),
+    ])
+    .ok();
+
+    let list = inv
+        .run(&["--output", "json", "users", "media", "list", &im])
+        .ok()
+        .json();
+    let names: Vec<&str> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Sales Goals.txt") && names.contains(&"mock.png"),
+        "{names:?}"
+    );
+
+    let out = dir.path().join("back.txt");
+    inv.run(&[
+        "users",
+        "media",
+        "get",
+        &im,
+        &id,
+        "-f",
+        out.to_str().expect("utf-8"),
+    ])
+    .ok();
+    assert_eq!(
+        std::fs::read(&out).expect("downloaded"),
+        b"goals!",
+        "download = upload"
+    );
+    let stdout = inv.run(&["users", "media", "get", &im, &id]).ok();
+    assert_eq!(stdout.stdout, "goals!", "streams to stdout");
+
+    inv.run(&["users", "media", "delete", &im, &id]).ok();
+    let list = inv
+        .run(&["--output", "json", "users", "media", "list", &im])
+        .ok()
+        .json();
+    assert!(
+        !list
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|m| m["id"] == id.as_str()),
+        "deleted"
+    );
+}
+
+#[test]
+fn user_messages_send_weeks_week_delete() {
+    let admin = Invocation::admin();
+    let alice = new_user(&admin);
+    let bob = new_user(&admin);
+    let as_alice = Invocation::one_off(&server().url, &server().user_token(&alice));
+
+    let sent = as_alice
+        .run(&[
+            "--output", "json", "users", "messages", "send", &bob, "--from", &alice, "Hi Bob",
+        ])
+        .ok()
+        .json();
+    assert_eq!(sent["from"], alice.as_str());
+    assert_eq!(sent["text"], "Hi Bob");
+    as_alice
+        .run(&[
+            "users", "messages", "send", &bob, "--from", &alice, "Second",
+        ])
+        .ok();
+    // Sending as someone else than the token's owner is refused by the server (auth).
+    as_alice
+        .run(&[
+            "users", "messages", "send", &alice, "--from", &bob, "forged",
+        ])
+        .code(3);
+
+    let weeks = admin
+        .run(&["--output", "json", "users", "messages", "weeks", &bob])
+        .ok()
+        .json();
+    let week: &Value = weeks
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|w| w["messages"].as_u64().unwrap_or(0) >= 2)
+        .unwrap_or_else(|| panic!("a week with both messages: {weeks}"));
+    let conv = week["conversation"]
+        .as_str()
+        .expect("conversation")
+        .to_owned();
+    let year = week["year"].to_string();
+    let wk = week["week"].to_string();
+
+    let messages = admin
+        .run(&[
+            "--output", "json", "users", "messages", "week", &bob, &conv, &year, &wk,
+        ])
+        .ok()
+        .json();
+    let texts: Vec<&str> = messages
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert!(
+        texts.contains(&"Hi Bob") && texts.contains(&"Second"),
+        "{texts:?}"
+    );
+    let ts = sent["timestamp"].to_string();
+
+    // Delete just the first message (a block), then the rest of the conversation.
+    admin
+        .run(&[
+            "users",
+            "messages",
+            "delete",
+            &bob,
+            &conv,
+            &year,
+            &wk,
+            "--timestamp",
+            &ts,
+            "--yes",
+        ])
+        .ok();
+    let messages = admin
+        .run(&[
+            "--output", "json", "users", "messages", "week", &bob, &conv, &year, &wk,
+        ])
+        .ok()
+        .json();
+    let texts: Vec<&str> = messages
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(texts, vec!["Second"], "only the chosen message went");
+
+    admin
+        .run(&["users", "messages", "delete", &bob, &conv])
+        .code(2);
+    admin
+        .run(&["users", "messages", "delete", &bob, &conv, "--yes"])
+        .ok();
+}
+
+#[test]
+fn import_dry_run_then_real_with_per_row_results_and_export() {
+    let inv = Invocation::admin();
+    let a = format!("{}@{DOMAIN}", unique("imp"));
+    let b = format!("{}@{DOMAIN}", unique("imp"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("hr.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "im,password,email,displayname\n\
+             {a},pw-one-1,a@example.com,Ann\n\
+             ,pw-two-2,,No Address\n\
+             {b},pw-three,b@example.com,\"Bee, B.\"\n"
+        ),
+    )
+    .expect("write csv");
+    let path = csv.to_str().expect("utf-8");
+
+    let dry = inv
+        .run(&["--output", "json", "users", "import", path, "--dry-run"])
+        .code(1)
+        .json();
+    assert_eq!(dry["dry_run"], true);
+    let rows = dry["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 3, "one result per row: {dry}");
+    assert_eq!(rows[0]["status"], "ok");
+    assert_eq!(rows[1]["status"], "failed", "row without an IM address");
+    inv.run(&["users", "get", &a]).code(1);
+
+    let real = inv
+        .run(&[
+            "--output",
+            "json",
+            "users",
+            "import",
+            path,
+            "--concurrency",
+            "2",
+        ])
+        .code(1)
+        .json();
+    let rows = real["rows"].as_array().expect("rows");
+    assert_eq!(rows[0]["status"], "created", "{real}");
+    assert_eq!(rows[2]["status"], "created");
+    assert_eq!(rows[1]["status"], "failed");
+    assert_eq!(real["created"], 2);
+    assert_eq!(real["failed"], 1);
+    let bee = inv
+        .run(&["--output", "json", "users", "get", &b])
+        .ok()
+        .json();
+    assert_eq!(bee["displayname"], "Bee, B.", "quoted CSV field");
+
+    // Importing the same file again fails per row (they exist), still one result each.
+    let again = inv
+        .run(&["--output", "json", "users", "import", path])
+        .code(1)
+        .json();
+    assert_eq!(again["created"], 0);
+
+    let export = inv.run(&["users", "export"]).ok();
+    let mut reader = csv::Reader::from_reader(export.stdout.as_bytes());
+    let headers = reader.headers().expect("header").clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "im",
+            "displayname",
+            "email",
+            "group",
+            "policy",
+            "flags",
+            "created_at"
+        ]
+    );
+    let ims: Vec<String> = reader
+        .records()
+        .filter_map(|r| r.ok())
+        .map(|r| r[0].to_owned())
+        .collect();
+    assert!(
+        ims.contains(&a) && ims.contains(&b),
+        "export has the imported users"
+    );
+
+    let file = dir.path().join("out.csv");
+    inv.run(&["users", "export", "--file", file.to_str().expect("utf-8")])
+        .ok();
+    let written = std::fs::read_to_string(&file).expect("export file");
+    assert!(
+        written.starts_with("im,displayname,"),
+        "same CSV in the file: {written}"
+    );
+    assert!(
+        written.contains(&a),
+        "other tests add users meanwhile; ours are there"
+    );
+}
