@@ -1,0 +1,6 @@
+// No extra console window on Windows in release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    trillian_admin::run();
+}
