@@ -55,17 +55,11 @@ impl Error {
         }
     }
 
-    /// Replaces every occurrence of `secret` (and its percent-encoded form) in the messages.
+    /// Replaces every occurrence of the secrets (the token and its percent-encoded form) in the
+    /// messages, and any piece of them of 8 characters or more (an excerpt of a server's answer
+    /// may cut the token in two).
     pub(crate) fn scrub(self, secrets: &[&str]) -> Error {
-        let clean = |s: String| -> String {
-            let mut s = s;
-            for secret in secrets.iter().filter(|x| !x.is_empty()) {
-                if s.contains(secret) {
-                    s = s.replace(secret, "<redacted>");
-                }
-            }
-            s
-        };
+        let clean = |s: String| -> String { scrub_text(s, secrets) };
         match self {
             Error::Api { status, message } => Error::Api {
                 status,
@@ -98,5 +92,51 @@ impl Error {
             }
             other => other,
         }
+    }
+}
+
+/// Shortest piece of a secret that is redacted.
+const MIN_PIECE: usize = 8;
+
+fn scrub_text(mut text: String, secrets: &[&str]) -> String {
+    for secret in secrets.iter().filter(|x| !x.is_empty()) {
+        if text.contains(secret) {
+            text = text.replace(secret, "<redacted>");
+        }
+        let chars: Vec<(usize, char)> = secret.char_indices().collect();
+        let n = chars.len();
+        if n < MIN_PIECE {
+            continue;
+        }
+        // longest pieces first, so that a long piece is not left half-redacted
+        for len in (MIN_PIECE..n).rev() {
+            for start in 0..=(n - len) {
+                let from = chars[start].0;
+                let to = chars.get(start + len).map_or(secret.len(), |c| c.0);
+                let piece = &secret[from..to];
+                if text.contains(piece) {
+                    text = text.replace(piece, "<redacted>");
+                }
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrub_removes_whole_and_partial_secrets() {
+        let secret = "ABCDEFGHIJKLMNOP-secret";
+        let e = Error::Decode {
+            what: "op".into(),
+            excerpt: format!("near \"{}\" and {secret} and IJKLMNOP-s", &secret[..12]),
+        };
+        let text = e.scrub(&[secret]).to_string();
+        assert!(!text.contains("ABCDEFGH"), "{text}");
+        assert!(!text.contains("IJKLMNOP"), "{text}");
+        assert!(text.contains("<redacted>"), "{text}");
     }
 }
