@@ -136,8 +136,13 @@ impl Config {
 fn check_domain(d: &str) -> Result<()> {
     let ok = !d.is_empty()
         && d.len() <= 253
-        && d.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if ok { Ok(()) } else { Err(Error::Config(format!("invalid domain name {d:?}"))) }
+        && d.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!("invalid domain name {d:?}")))
+    }
 }
 
 /// What a valid token grants.
@@ -220,7 +225,8 @@ impl AppState {
         let seed = self.seed;
         self.db.write_blocking(|c| -> Result<()> {
             let tx = c.transaction()?;
-            let id = store::domain_id(&tx, domain)?.ok_or_else(|| Error::UnknownDomain(domain.into()))?;
+            let id = store::domain_id(&tx, domain)?
+                .ok_or_else(|| Error::UnknownDomain(domain.into()))?;
             store::clear_domain(&tx, id)?;
             demo::init_domain(&tx, id, domain)?;
             demo::generate(&tx, id, domain, seed, store::now_millis())?;
@@ -232,7 +238,8 @@ impl AppState {
     /// The domain's first administrator token (one is created with the domain).
     pub fn admin_token(&self, domain: &str) -> Result<String> {
         self.db.read_blocking(|c| -> Result<String> {
-            let id = store::domain_id(c, domain)?.ok_or_else(|| Error::UnknownDomain(domain.into()))?;
+            let id =
+                store::domain_id(c, domain)?.ok_or_else(|| Error::UnknownDomain(domain.into()))?;
             store::token::first(c, id, None)?.ok_or_else(|| Error::UnknownDomain(domain.into()))
         })
     }
@@ -240,7 +247,8 @@ impl AppState {
     /// The first token of a user (demo users have one), if any.
     pub fn user_token(&self, domain: &str, im: &str) -> Result<Option<String>> {
         self.db.read_blocking(|c| -> Result<Option<String>> {
-            let id = store::domain_id(c, domain)?.ok_or_else(|| Error::UnknownDomain(domain.into()))?;
+            let id =
+                store::domain_id(c, domain)?.ok_or_else(|| Error::UnknownDomain(domain.into()))?;
             Ok(store::token::first(c, id, Some(im))?)
         })
     }
@@ -255,6 +263,39 @@ impl AppState {
         })
     }
 
+    /// A digest of every row of every table: equal digests mean no data changed (for tests).
+    #[doc(hidden)]
+    pub fn content_digest(&self) -> Result<String> {
+        self.db.read_blocking(|c| -> Result<String> {
+            use sha2::{Digest, Sha256};
+            let mut tables: Vec<String> = c
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            tables.sort();
+            let mut h = Sha256::new();
+            for t in tables {
+                let mut stmt = c.prepare(&format!("SELECT * FROM \"{t}\""))?;
+                let n = stmt.column_count();
+                let mut rows: Vec<String> = stmt
+                    .query_map([], |r| {
+                        let mut line = String::new();
+                        for i in 0..n {
+                            line.push_str(&format!("{:?}|", r.get_ref(i)?));
+                        }
+                        Ok(line)
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
+                rows.sort();
+                h.update(t.as_bytes());
+                for r in rows {
+                    h.update(r.as_bytes());
+                }
+            }
+            Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+        })
+    }
+
     pub(crate) async fn lookup_token(&self, token: String) -> Result<Option<Grant>, ApiError> {
         if let Some(g) = self.admins.read().ok().and_then(|m| m.get(&token).cloned()) {
             return Ok(Some(g));
@@ -263,7 +304,9 @@ impl AppState {
         let grant = self
             .db
             .read(move |c| -> Result<Option<Grant>, ApiError> {
-                let Some(row) = store::token::lookup(c, &key)? else { return Ok(None) };
+                let Some(row) = store::token::lookup(c, &key)? else {
+                    return Ok(None);
+                };
                 let owner = match row.owner {
                     None => Owner::Admin,
                     Some(im) => match store::user::get(c, row.domain_id, &im)? {
@@ -272,7 +315,11 @@ impl AppState {
                         _ => return Ok(None),
                     },
                 };
-                Ok(Some(Grant { domain_id: row.domain_id, domain: row.domain, owner }))
+                Ok(Some(Grant {
+                    domain_id: row.domain_id,
+                    domain: row.domain,
+                    owner,
+                }))
             })
             .await?;
         if let Some(g) = &grant

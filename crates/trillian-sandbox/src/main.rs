@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand};
 use trillian_sandbox::{Config, DbLocation, Owner, Sandbox};
 
 #[derive(Parser)]
-#[command(name = "trillian-sandbox", version, about = "A reference server of the Trillian Server API v2")]
+#[command(
+    name = "trillian-sandbox",
+    version,
+    about = "A reference server of the Trillian Server API v2"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,7 +65,11 @@ enum Command {
 }
 
 fn db_location(db: &str) -> DbLocation {
-    if db == ":memory:" { DbLocation::Memory } else { DbLocation::Path(PathBuf::from(db)) }
+    if db == ":memory:" {
+        DbLocation::Memory
+    } else {
+        DbLocation::Path(PathBuf::from(db))
+    }
 }
 
 #[tokio::main]
@@ -120,7 +128,11 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
             Ok(())
         }
         Command::Token { db, domain, owner } => {
-            let owner = if owner == "admin" { Owner::Admin } else { Owner::User(owner) };
+            let owner = if owner == "admin" {
+                Owner::Admin
+            } else {
+                Owner::User(owner)
+            };
             let config = Config::new(domain.clone()).db(DbLocation::Path(db));
             let token = tokio::task::spawn_blocking(move || {
                 let state = trillian_sandbox::AppState::open(&config, "http://127.0.0.1")?;

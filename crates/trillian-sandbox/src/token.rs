@@ -23,7 +23,11 @@ pub fn generate() -> String {
         seed.update(h.finish().to_le_bytes());
     }
     seed.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    seed.update(time::OffsetDateTime::now_utc().unix_timestamp_nanos().to_le_bytes());
+    seed.update(
+        time::OffsetDateTime::now_utc()
+            .unix_timestamp_nanos()
+            .to_le_bytes(),
+    );
     seed.update(std::process::id().to_le_bytes());
     let seed = seed.finalize();
     let mut bytes = Vec::with_capacity(48);

@@ -91,11 +91,48 @@ const FIRST: &[&str] = &[
 ];
 
 const LAST: &[&str] = &[
-    "Okafor", "Lindqvist", "Moretti", "Sokolov", "Yilmaz", "Haddad", "Brandt", "Tanaka", "Nyberg",
-    "Albrecht", "Farahani", "Vogel", "Ibarra", "Kowalczyk", "Halvorsen", "Raman", "Delacroix",
-    "Serrano", "Eriksen", "Pryce", "Kessler", "Quiroga", "Mwangi", "Duval", "Demir", "Zielinska",
-    "Castellano", "Thorsen", "Byrne", "Aasen", "Nwosu", "Sigurdardottir", "Lemaire", "Sato",
-    "Kovac", "Markovic", "Mensah", "Hartmann", "Novak", "Rahimi", "Gallagher", "Petrov",
+    "Okafor",
+    "Lindqvist",
+    "Moretti",
+    "Sokolov",
+    "Yilmaz",
+    "Haddad",
+    "Brandt",
+    "Tanaka",
+    "Nyberg",
+    "Albrecht",
+    "Farahani",
+    "Vogel",
+    "Ibarra",
+    "Kowalczyk",
+    "Halvorsen",
+    "Raman",
+    "Delacroix",
+    "Serrano",
+    "Eriksen",
+    "Pryce",
+    "Kessler",
+    "Quiroga",
+    "Mwangi",
+    "Duval",
+    "Demir",
+    "Zielinska",
+    "Castellano",
+    "Thorsen",
+    "Byrne",
+    "Aasen",
+    "Nwosu",
+    "Sigurdardottir",
+    "Lemaire",
+    "Sato",
+    "Kovac",
+    "Markovic",
+    "Mensah",
+    "Hartmann",
+    "Novak",
+    "Rahimi",
+    "Gallagher",
+    "Petrov",
 ];
 
 /// Groups under the root: (display name, index of parent in this list or None for the root).
@@ -111,11 +148,31 @@ const GROUPS: &[(&str, Option<usize>)] = &[
 
 /// Group chats: display name, flags, topic, index of the group (in GROUPS) it is offered to.
 const CHATS: &[(&str, u32, &str, Option<usize>)] = &[
-    ("General", 0x1f00, "Welcome to Kestrel Harbor! Stand-up notes are pinned in #ops.", None),
-    ("Engineering", 0x0100, "Tern-3 firmware freeze: Friday 17:00", Some(0)),
+    (
+        "General",
+        0x1f00,
+        "Welcome to Kestrel Harbor! Stand-up notes are pinned in #ops.",
+        None,
+    ),
+    (
+        "Engineering",
+        0x0100,
+        "Tern-3 firmware freeze: Friday 17:00",
+        Some(0),
+    ),
     ("Sales Floor", 0, "Q4 pipeline review on Thursday", Some(3)),
-    ("Support Escalations", 0x0400, "P1 tickets only - page on-call for anything urgent", Some(4)),
-    ("Launch: Tern-3 Buoy", 0x0800, "Launch checklist v7 - sea trial moved to the 14th", None),
+    (
+        "Support Escalations",
+        0x0400,
+        "P1 tickets only - page on-call for anything urgent",
+        Some(4),
+    ),
+    (
+        "Launch: Tern-3 Buoy",
+        0x0800,
+        "Launch checklist v7 - sea trial moved to the 14th",
+        None,
+    ),
 ];
 
 const LINES: &[&str] = &[
@@ -175,12 +232,31 @@ struct Person {
 }
 
 /// Fills a domain that has its root group and default policy with the demo company.
-pub fn generate(c: &Connection, domain_id: i64, domain: &str, seed: u64, now_ms: i64) -> Result<()> {
+pub fn generate(
+    c: &Connection,
+    domain_id: i64,
+    domain: &str,
+    seed: u64,
+    now_ms: i64,
+) -> Result<()> {
     let mut rng = Rng::new(seed);
     let root = group::root(c, domain_id)?.unwrap_or(0);
-    let default_policy = policy::list(c, domain_id)?.first().map(|p| p.id).unwrap_or(0);
-    let eng_policy = policy::insert(c, domain_id, "Engineering", &STANDARD.encode(ENGINEERING_POLICY))?;
-    let ext_policy = policy::insert(c, domain_id, "Contractors", &STANDARD.encode(CONTRACTOR_POLICY))?;
+    let default_policy = policy::list(c, domain_id)?
+        .first()
+        .map(|p| p.id)
+        .unwrap_or(0);
+    let eng_policy = policy::insert(
+        c,
+        domain_id,
+        "Engineering",
+        &STANDARD.encode(ENGINEERING_POLICY),
+    )?;
+    let ext_policy = policy::insert(
+        c,
+        domain_id,
+        "Contractors",
+        &STANDARD.encode(CONTRACTOR_POLICY),
+    )?;
 
     // Groups, in a hierarchy under the root.
     let mut group_ids: Vec<i64> = Vec::new();
@@ -191,7 +267,11 @@ pub fn generate(c: &Connection, domain_id: i64, domain: &str, seed: u64, now_ms:
             6 => ext_policy,
             _ => 0,
         };
-        let slug: String = name.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+        let slug: String = name
+            .to_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
         let id = group::insert(
             c,
             domain_id,
@@ -208,8 +288,19 @@ pub fn generate(c: &Connection, domain_id: i64, domain: &str, seed: u64, now_ms:
         group_ids.push(id);
     }
     // Who sees whom: everyone sees the root; teams see their neighbours.
-    let peers: &[(usize, usize)] =
-        &[(0, 1), (0, 2), (1, 0), (2, 0), (1, 2), (3, 4), (4, 3), (4, 0), (5, 3), (6, 0), (6, 6)];
+    let peers: &[(usize, usize)] = &[
+        (0, 1),
+        (0, 2),
+        (1, 0),
+        (2, 0),
+        (1, 2),
+        (3, 4),
+        (4, 3),
+        (4, 0),
+        (5, 3),
+        (6, 0),
+        (6, 6),
+    ];
     for g in &group_ids {
         group::add_peer(c, *g, root)?;
     }
@@ -246,19 +337,38 @@ pub fn generate(c: &Connection, domain_id: i64, domain: &str, seed: u64, now_ms:
         let id = user::insert(c, domain_id, &row, "demo")?;
         let avatar = picture::avatar(rng.next_u64())?;
         user::set_avatar(c, id, "image/png", &avatar)?;
-        token::insert(c, domain_id, Some(&row.im), &crate::token::generate(), now_s)?;
-        people.push(Person { id, im: row.im, group_index });
+        token::insert(
+            c,
+            domain_id,
+            Some(&row.im),
+            &crate::token::generate(),
+            now_s,
+        )?;
+        people.push(Person {
+            id,
+            im: row.im,
+            group_index,
+        });
     }
 
     // Presence and devices.
     for p in &people {
         let status = *rng.pick(&[0u32, 1, 1, 1, 2, 2, 3, 4, 5]);
-        let message = if status == 0 || status == 1 { "" } else { *rng.pick(AWAY_MESSAGES) };
+        let message = if status == 0 || status == 1 {
+            ""
+        } else {
+            *rng.pick(AWAY_MESSAGES)
+        };
         presence::put(c, p.id, status, message, now_s - rng.below(36_000) as i64)?;
         if status != 0 {
             for _ in 0..1 + rng.below(2) {
                 let (platform, version, build) = *rng.pick(PLATFORMS);
-                let octets = [10, 40 + rng.below(4) as u8, rng.below(255) as u8, 2 + rng.below(250) as u8];
+                let octets = [
+                    10,
+                    40 + rng.below(4) as u8,
+                    rng.below(255) as u8,
+                    2 + rng.below(250) as u8,
+                ];
                 let host = format!("{}-{:04X}", platform.to_uppercase(), rng.below(0xffff));
                 presence::add_device(
                     c,
@@ -316,7 +426,18 @@ pub fn generate(c: &Connection, domain_id: i64, domain: &str, seed: u64, now_ms:
         for t in business_times(&mut rng, start_ms, now_ms, count) {
             let from = rng.pick(&members).im.clone();
             let text = (*rng.pick(LINES)).to_owned();
-            append(c, domain_id, &conv, Some(&gc_name), None, &MessageRow { timestamp: t, from, text })?;
+            append(
+                c,
+                domain_id,
+                &conv,
+                Some(&gc_name),
+                None,
+                &MessageRow {
+                    timestamp: t,
+                    from,
+                    text,
+                },
+            )?;
         }
         if ci < 3 {
             let (data, thumb, w, h) = picture::chart(rng.next_u64(), 960, 540)?;
@@ -328,8 +449,15 @@ pub fn generate(c: &Connection, domain_id: i64, domain: &str, seed: u64, now_ms:
                 width: w,
                 height: h,
             };
-            store_upload(c, domain_id, &gc_name, &up, now_s - 86_400 * (1 + ci as i64))?;
-            let text = format!("Targets for {name}\n- ship Tern-3 to 12 customers\n- close 40 tickets\n");
+            store_upload(
+                c,
+                domain_id,
+                &gc_name,
+                &up,
+                now_s - 86_400 * (1 + ci as i64),
+            )?;
+            let text =
+                format!("Targets for {name}\n- ship Tern-3 to 12 customers\n- close 40 tickets\n");
             let up = Upload {
                 data: text.into_bytes(),
                 thumbnail: None,
@@ -338,7 +466,13 @@ pub fn generate(c: &Connection, domain_id: i64, domain: &str, seed: u64, now_ms:
                 width: 0,
                 height: 0,
             };
-            store_upload(c, domain_id, &gc_name, &up, now_s - 86_400 * (3 + ci as i64))?;
+            store_upload(
+                c,
+                domain_id,
+                &gc_name,
+                &up,
+                now_s - 86_400 * (3 + ci as i64),
+            )?;
         }
     }
 
@@ -354,7 +488,18 @@ pub fn generate(c: &Connection, domain_id: i64, domain: &str, seed: u64, now_ms:
         for t in business_times(&mut rng, start_ms, now_ms, count) {
             let from = if rng.chance(50) { a.clone() } else { b.clone() };
             let text = (*rng.pick(LINES)).to_owned();
-            append(c, domain_id, &conv, None, Some((&lo, &hi)), &MessageRow { timestamp: t, from, text })?;
+            append(
+                c,
+                domain_id,
+                &conv,
+                None,
+                Some((&lo, &hi)),
+                &MessageRow {
+                    timestamp: t,
+                    from,
+                    text,
+                },
+            )?;
         }
     }
 

@@ -12,7 +12,12 @@ const THUMB: u32 = 256;
 
 fn png(img: &RgbImage) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    PngEncoder::new(&mut out).write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)?;
+    PngEncoder::new(&mut out).write_image(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+        image::ExtendedColorType::Rgb8,
+    )?;
     Ok(out)
 }
 
@@ -31,7 +36,10 @@ fn jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>> {
 fn thumbnail(img: &RgbImage) -> Result<Vec<u8>> {
     let (w, h) = (img.width(), img.height());
     let scale = f64::from(THUMB) / f64::from(w.max(h));
-    let (tw, th) = (((f64::from(w) * scale) as u32).max(1), ((f64::from(h) * scale) as u32).max(1));
+    let (tw, th) = (
+        ((f64::from(w) * scale) as u32).max(1),
+        ((f64::from(h) * scale) as u32).max(1),
+    );
     let small = imageops::thumbnail(img, tw, th);
     let mut quality = 80;
     loop {
@@ -44,7 +52,11 @@ fn thumbnail(img: &RgbImage) -> Result<Vec<u8>> {
 }
 
 fn color(rng: &mut Rng) -> Rgb<u8> {
-    Rgb([40 + rng.below(180) as u8, 40 + rng.below(180) as u8, 40 + rng.below(180) as u8])
+    Rgb([
+        40 + rng.below(180) as u8,
+        40 + rng.below(180) as u8,
+        40 + rng.below(180) as u8,
+    ])
 }
 
 /// A 96×96 symmetric 5×5 identicon PNG.

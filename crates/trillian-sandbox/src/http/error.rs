@@ -38,15 +38,20 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(reason) => (StatusCode::BAD_REQUEST, reason),
             ApiError::Unauthorized(reason) => (StatusCode::UNAUTHORIZED, reason.to_owned()),
             ApiError::NotFound(reason) => (StatusCode::NOT_FOUND, reason),
-            ApiError::MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, "method not allowed".to_owned())
-            }
-            ApiError::TooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "request body too large".to_owned())
-            }
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed".to_owned(),
+            ),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request body too large".to_owned(),
+            ),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal server error".to_owned())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal server error".to_owned(),
+                )
             }
         };
         let mut w = XmlWriter::response();

@@ -16,9 +16,17 @@ use crate::store::group::{self, GroupRow};
 pub fn router() -> Router<AppState> {
     let r = Router::new();
     let r = route(r, "/v2/{domain}/groups/", get(list).post(create));
-    let r = route(r, "/v2/{domain}/groups/{group}/", get(one).patch(update).post(update).delete(remove));
+    let r = route(
+        r,
+        "/v2/{domain}/groups/{group}/",
+        get(one).patch(update).post(update).delete(remove),
+    );
     let r = route(r, "/v2/{domain}/groups/{group}/peers/", get(peers));
-    route(r, "/v2/{domain}/groups/{group}/peers/{peer}/", post(add_peer).patch(add_peer).delete(remove_peer))
+    route(
+        r,
+        "/v2/{domain}/groups/{group}/peers/{peer}/",
+        post(add_peer).patch(add_peer).delete(remove_peer),
+    )
 }
 
 fn peers_href(root: &str, id: i64) -> String {
@@ -42,14 +50,19 @@ fn write_peers(w: &mut XmlWriter, root: &str, id: i64, peers: &[i64]) {
 /// Writes `<group id="...">...</group>`; `peers` expanded when given.
 pub fn write_group(w: &mut XmlWriter, root: &str, g: &GroupRow, peers: Option<&[i64]>) {
     w.open("group").attr_num("id", g.id).end_open();
-    w.text_el("displayname", &g.displayname).text_el("name", &g.name).num_el("parent", g.parent);
+    w.text_el("displayname", &g.displayname)
+        .text_el("name", &g.name)
+        .num_el("parent", g.parent);
     match peers {
         Some(list) => write_peers(w, root, g.id, list),
         None => {
             w.href_el("peers", &peers_href(root, g.id));
         }
     }
-    w.num_el("policy", g.policy).num_el("priority", g.priority).num_el("type", g.kind).close("group");
+    w.num_el("policy", g.policy)
+        .num_el("priority", g.priority)
+        .num_el("type", g.kind)
+        .close("group");
 }
 
 /// The group addressed by the path, or 404.
@@ -66,12 +79,19 @@ async fn list(State(state): State<AppState>, p: Principal, Query(q): Query) -> A
         .db
         .read(move |c| {
             let groups = group::list(c, d)?;
-            let pairs = if expand { group::all_peers(c, d)? } else { Vec::new() };
+            let pairs = if expand {
+                group::all_peers(c, d)?
+            } else {
+                Vec::new()
+            };
             let mut w = XmlWriter::response();
             for g in &groups {
                 if expand {
-                    let mine: Vec<i64> =
-                        pairs.iter().filter(|(a, _)| *a == g.id).map(|(_, b)| *b).collect();
+                    let mine: Vec<i64> = pairs
+                        .iter()
+                        .filter(|(a, _)| *a == g.id)
+                        .map(|(_, b)| *b)
+                        .collect();
                     write_group(&mut w, &root, g, Some(&mine));
                 } else {
                     write_group(&mut w, &root, g, None);
@@ -96,7 +116,11 @@ async fn one(
         .read(move |c| {
             let g = find(c, d, &gid)?;
             let mut w = XmlWriter::response();
-            let peers = if expand { Some(group::peers(c, g.id)?) } else { None };
+            let peers = if expand {
+                Some(group::peers(c, g.id)?)
+            } else {
+                None
+            };
             write_group(&mut w, &root, &g, peers.as_deref());
             Ok(Xml::ok(w))
         })
@@ -166,7 +190,10 @@ impl Changes {
             g.kind = v;
         }
         if group::name_taken(c, d, &g.name, g.id)? {
-            return Err(ApiError::bad(format!("a group named {} already exists", g.name)));
+            return Err(ApiError::bad(format!(
+                "a group named {} already exists",
+                g.name
+            )));
         }
         Ok(())
     }
@@ -176,8 +203,11 @@ impl Changes {
 fn generated_name(domain: &str, displayname: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(
-        format!("{domain}\n{displayname}\n{}", time::OffsetDateTime::now_utc().unix_timestamp_nanos())
-            .as_bytes(),
+        format!(
+            "{domain}\n{displayname}\n{}",
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        )
+        .as_bytes(),
     );
     digest.iter().take(20).map(|b| format!("{b:02x}")).collect()
 }
@@ -203,9 +233,15 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
             };
             changes.apply(&tx, d, &mut g)?;
             g.id = group::insert(&tx, d, &g)?;
+            // As the reference's example shows, a new group starts peered with every group of the
+            // domain, itself included (so that its members see everyone until peers are edited).
+            for other in group::list(&tx, d)? {
+                group::add_peer(&tx, g.id, other.id)?;
+            }
+            let peers = group::peers(&tx, g.id)?;
             tx.commit()?;
             let mut w = XmlWriter::response();
-            write_group(&mut w, &root, &g, Some(&[]));
+            write_group(&mut w, &root, &g, Some(&peers));
             // The reference answers 200 here, not 201.
             Ok(Xml::ok(w))
         })
@@ -320,7 +356,10 @@ async fn remove_peer(
             let g = find(&tx, d, &gid)?;
             let peer_id = id("peer", &peer)?;
             if !group::remove_peer(&tx, g.id, peer_id)? {
-                return Err(ApiError::not_found(format!("group {} has no peer {peer_id}", g.id)));
+                return Err(ApiError::not_found(format!(
+                    "group {} has no peer {peer_id}",
+                    g.id
+                )));
             }
             tx.commit()?;
             Ok(StatusCode::NO_CONTENT)

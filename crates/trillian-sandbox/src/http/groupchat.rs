@@ -19,10 +19,22 @@ pub const MEMBER_OP: u32 = 0x1;
 pub fn router() -> Router<AppState> {
     let r = Router::new();
     let r = route(r, "/v2/{domain}/groupchats/", get(list).post(create));
-    let r = route(r, "/v2/{domain}/groupchats/{groupchat}/", get(one).patch(update).post(update));
-    let r = route(r, "/v2/{domain}/groupchats/{groupchat}/members/", get(members));
+    let r = route(
+        r,
+        "/v2/{domain}/groupchats/{groupchat}/",
+        get(one).patch(update).post(update),
+    );
+    let r = route(
+        r,
+        "/v2/{domain}/groupchats/{groupchat}/members/",
+        get(members),
+    );
     let member = post(add_member).patch(add_member).delete(remove_member);
-    let r = route(r, "/v2/{domain}/groupchats/{groupchat}/members/{member}/", member);
+    let r = route(
+        r,
+        "/v2/{domain}/groupchats/{groupchat}/members/{member}/",
+        member,
+    );
     let r = super::media::groupchat_routes(r);
     super::message::groupchat_routes(r)
 }
@@ -56,7 +68,11 @@ fn write_members(w: &mut XmlWriter, href: &str, members: &[(String, u32)]) {
 }
 
 fn write_member(w: &mut XmlWriter, im: &str, flags: u32) {
-    w.open("member").attr("name", im).end_open().num_el("flags", i64::from(flags)).close("member");
+    w.open("member")
+        .attr("name", im)
+        .end_open()
+        .num_el("flags", i64::from(flags))
+        .close("member");
 }
 
 /// Writes `<groupchat name="...">...</groupchat>` with optional expansions.
@@ -69,7 +85,8 @@ pub fn write_groupchat(
 ) {
     let base = format!("{root}/groupchats/{}", seg(&g.name));
     w.open("groupchat").attr("name", &g.name).end_open();
-    w.text_el("displayname", &g.displayname).num_el("flags", i64::from(g.flags));
+    w.text_el("displayname", &g.displayname)
+        .num_el("flags", i64::from(g.flags));
     let groups_href = format!("{base}/groups/");
     match groups {
         Some(list) if !list.is_empty() => {
@@ -104,12 +121,29 @@ struct Expand {
 
 impl Expand {
     fn from_query(q: &super::Params) -> ApiResult<Expand> {
-        Ok(Expand { groups: q.expand("groups")?, members: q.expand("members")? })
+        Ok(Expand {
+            groups: q.expand("groups")?,
+            members: q.expand("members")?,
+        })
     }
 
-    fn write(&self, c: &Connection, w: &mut XmlWriter, root: &str, g: &GroupchatRow) -> ApiResult<()> {
-        let groups = if self.groups { Some(groupchat::groups(c, g.id)?) } else { None };
-        let members = if self.members { Some(groupchat::members(c, g.id)?) } else { None };
+    fn write(
+        &self,
+        c: &Connection,
+        w: &mut XmlWriter,
+        root: &str,
+        g: &GroupchatRow,
+    ) -> ApiResult<()> {
+        let groups = if self.groups {
+            Some(groupchat::groups(c, g.id)?)
+        } else {
+            None
+        };
+        let members = if self.members {
+            Some(groupchat::members(c, g.id)?)
+        } else {
+            None
+        };
         write_groupchat(w, root, g, groups.as_deref(), members.as_deref());
         Ok(())
     }
@@ -173,11 +207,20 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
         .db
         .write(move |c| {
             let tx = c.transaction()?;
-            let seq: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM groupchat", [], |r| r.get(0))?;
+            let seq: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM groupchat", [], |r| {
+                r.get(0)
+            })?;
             let name = new_name(&domain, &displayname, seq);
             let id = groupchat::insert(&tx, d, &name, &displayname, flags, &topic)?;
             tx.commit()?;
-            let g = GroupchatRow { id, name, displayname, flags, topic, message_timestamp: 0 };
+            let g = GroupchatRow {
+                id,
+                name,
+                displayname,
+                flags,
+                topic,
+                message_timestamp: 0,
+            };
             let mut w = XmlWriter::response();
             write_groupchat(&mut w, &root, &g, None, None);
             Ok(Xml::created(w))
@@ -253,14 +296,19 @@ async fn add_member(
         .write(move |c| {
             let tx = c.transaction()?;
             let g = find(&tx, d, &name)?;
-            let u = user::get(&tx, d, &im)?.ok_or_else(|| ApiError::not_found(format!("no user {im}")))?;
+            let u = user::get(&tx, d, &im)?
+                .ok_or_else(|| ApiError::not_found(format!("no user {im}")))?;
             let existing = groupchat::member_flags(&tx, g.id, u.id)?;
             let new_flags = flags.or(existing).unwrap_or(0);
             groupchat::put_member(&tx, g.id, u.id, new_flags)?;
             tx.commit()?;
             let mut w = XmlWriter::response();
             write_member(&mut w, &u.im, new_flags);
-            Ok(if existing.is_some() { Xml::ok(w) } else { Xml::created(w) })
+            Ok(if existing.is_some() {
+                Xml::ok(w)
+            } else {
+                Xml::created(w)
+            })
         })
         .await
 }
@@ -277,9 +325,12 @@ async fn remove_member(
         .write(move |c| {
             let tx = c.transaction()?;
             let g = find(&tx, d, &name)?;
-            let u = user::get(&tx, d, &im)?.ok_or_else(|| ApiError::not_found(format!("no user {im}")))?;
+            let u = user::get(&tx, d, &im)?
+                .ok_or_else(|| ApiError::not_found(format!("no user {im}")))?;
             if !groupchat::remove_member(&tx, g.id, u.id)? {
-                return Err(ApiError::not_found(format!("{im} is not a member of {name}")));
+                return Err(ApiError::not_found(format!(
+                    "{im} is not a member of {name}"
+                )));
             }
             tx.commit()?;
             Ok(StatusCode::NO_CONTENT)

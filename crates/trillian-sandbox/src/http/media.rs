@@ -31,24 +31,36 @@ pub fn user_routes(r: Router<AppState>) -> Router<AppState> {
 }
 
 pub fn groupchat_routes(r: Router<AppState>) -> Router<AppState> {
-    routes(r, "/v2/{domain}/groupchats/{groupchat}/media/", Kind::Groupchat)
+    routes(
+        r,
+        "/v2/{domain}/groupchats/{groupchat}/media/",
+        Kind::Groupchat,
+    )
 }
 
 fn routes(r: Router<AppState>, base: &str, kind: Kind) -> Router<AppState> {
-    let list_routes = get(move |s: State<AppState>, p: Principal, Seg((_, o)): Seg<(String, String)>| {
-        list(kind, s, p, o)
-    })
-    .post(move |s: State<AppState>, p: Principal, Seg((_, o)): Seg<(String, String)>, f: Form| {
-        create(kind, s, p, o, f)
-    });
+    let list_routes = get(
+        move |s: State<AppState>, p: Principal, Seg((_, o)): Seg<(String, String)>| {
+            list(kind, s, p, o)
+        },
+    )
+    .post(
+        move |s: State<AppState>, p: Principal, Seg((_, o)): Seg<(String, String)>, f: Form| {
+            create(kind, s, p, o, f)
+        },
+    );
     let r = route(r, base, list_routes);
     type Item = Seg<(String, String, String)>;
-    let item_routes = get(move |s: State<AppState>, p: Principal, Seg((_, o, m)): Item, q: Query| {
-        fetch(kind, s, p, o, m, q, false)
-    })
-    .head(move |s: State<AppState>, p: Principal, Seg((_, o, m)): Item, q: Query| {
-        fetch(kind, s, p, o, m, q, true)
-    })
+    let item_routes = get(
+        move |s: State<AppState>, p: Principal, Seg((_, o, m)): Item, q: Query| {
+            fetch(kind, s, p, o, m, q, false)
+        },
+    )
+    .head(
+        move |s: State<AppState>, p: Principal, Seg((_, o, m)): Item, q: Query| {
+            fetch(kind, s, p, o, m, q, true)
+        },
+    )
     .delete(move |s: State<AppState>, p: Principal, Seg((_, o, m)): Item| remove(kind, s, p, o, m));
     route(r, &format!("{base}{{item}}/"), item_routes)
 }
@@ -85,7 +97,12 @@ pub fn write_media(w: &mut XmlWriter, m: &MediaRow) {
         .close("media");
 }
 
-async fn list(kind: Kind, State(state): State<AppState>, p: Principal, owner: String) -> ApiResult<Xml> {
+async fn list(
+    kind: Kind,
+    State(state): State<AppState>,
+    p: Principal,
+    owner: String,
+) -> ApiResult<Xml> {
     let d = p.domain_id;
     state
         .db
@@ -126,7 +143,13 @@ pub struct Upload {
 }
 
 /// Stores an upload for `owner`; returns the item.
-pub fn store_upload(c: &Connection, d: i64, owner: &str, up: &Upload, now: i64) -> rusqlite::Result<MediaRow> {
+pub fn store_upload(
+    c: &Connection,
+    d: i64,
+    owner: &str,
+    up: &Upload,
+    now: i64,
+) -> rusqlite::Result<MediaRow> {
     let m = digest(&up.data);
     media::put_blob(c, &m, &up.data)?;
     let thumb_sha = match &up.thumbnail {
@@ -137,7 +160,8 @@ pub fn store_upload(c: &Connection, d: i64, owner: &str, up: &Upload, now: i64) 
         }
         None => String::new(),
     };
-    let created_at = media::get(c, d, owner, &m)?.map(|old| old.created_at).unwrap_or(now);
+    let old = media::get(c, d, owner, &m)?;
+    let created_at = old.as_ref().map(|o| o.created_at).unwrap_or(now);
     let row = MediaRow {
         id: 0,
         owner: owner.to_owned(),
@@ -145,7 +169,11 @@ pub fn store_upload(c: &Connection, d: i64, owner: &str, up: &Upload, now: i64) 
         name: up.name.clone(),
         kind: up.kind.clone(),
         size: up.data.len() as i64,
-        thumb_sha,
+        thumb_sha: if thumb_sha.is_empty() {
+            old.map(|o| o.thumb_sha).unwrap_or_default()
+        } else {
+            thumb_sha
+        },
         created_at,
         expires_at: 0,
     };
@@ -185,7 +213,14 @@ async fn create(
         let kind = declared_type
             .or_else(|| super::user::sniff_image(&data).map(str::to_owned))
             .unwrap_or_else(|| "application/octet-stream".to_owned());
-        Ok(Upload { data, thumbnail, name, kind, width, height })
+        Ok(Upload {
+            data,
+            thumbnail,
+            name,
+            kind,
+            width,
+            height,
+        })
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -208,11 +243,19 @@ async fn create(
 fn disposition(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded = utf8_percent_encode(name, NON_ALPHANUMERIC);
-    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
 async fn fetch(

@@ -14,9 +14,9 @@ use super::error::{ApiError, ApiResult};
 use super::xml::{Xml, XmlWriter};
 use super::{Form, Principal, Seg, route, seg};
 use crate::AppState;
+use crate::store;
 use crate::store::groupchat::GroupchatRow;
 use crate::store::message::{self, ConversationRow, MessageRow};
-use crate::store;
 
 /// GROUPCHAT_DISABLE_MESSAGE_SEND.
 const DISABLE_MESSAGE_SEND: u32 = 0x2000;
@@ -36,7 +36,11 @@ pub fn user_routes(r: Router<AppState>) -> Router<AppState> {
 }
 
 pub fn groupchat_routes(r: Router<AppState>) -> Router<AppState> {
-    routes(r, "/v2/{domain}/groupchats/{groupchat}/messages/", Kind::Groupchat)
+    routes(
+        r,
+        "/v2/{domain}/groupchats/{groupchat}/messages/",
+        Kind::Groupchat,
+    )
 }
 
 type Two = Seg<(String, String)>;
@@ -45,23 +49,39 @@ type Five = Seg<(String, String, String, String, String)>;
 
 fn routes(r: Router<AppState>, base: &str, kind: Kind) -> Router<AppState> {
     let top = get(move |s: State<AppState>, p: Principal, Seg((_, o)): Two| weeks(kind, s, p, o))
-        .post(move |s: State<AppState>, p: Principal, Seg((_, o)): Two, f: Form| send(kind, s, p, o, f));
+        .post(
+            move |s: State<AppState>, p: Principal, Seg((_, o)): Two, f: Form| {
+                send(kind, s, p, o, f)
+            },
+        );
     let r = route(r, base, top);
-    let all = delete(move |s: State<AppState>, p: Principal, Seg((_, o, c)): Three| {
-        delete_all(kind, s, p, o, c)
-    });
+    let all = delete(
+        move |s: State<AppState>, p: Principal, Seg((_, o, c)): Three| delete_all(kind, s, p, o, c),
+    );
     let r = route(r, &format!("{base}{{conversation}}/"), all);
-    let week = get(move |s: State<AppState>, p: Principal, Seg((_, o, c, y, w)): Five| {
-        week(kind, s, p, o, c, y, w)
-    })
-    .delete(move |s: State<AppState>, p: Principal, Seg((_, o, c, y, w)): Five, f: Form| {
-        delete_week(kind, s, p, o, c, y, w, f)
-    });
-    route(r, &format!("{base}{{conversation}}/{{year}}/{{week}}/"), week)
+    let week = get(
+        move |s: State<AppState>, p: Principal, Seg((_, o, c, y, w)): Five| {
+            week(kind, s, p, o, c, y, w)
+        },
+    )
+    .delete(
+        move |s: State<AppState>, p: Principal, Seg((_, o, c, y, w)): Five, f: Form| {
+            delete_week(kind, s, p, o, c, y, w, f)
+        },
+    );
+    route(
+        r,
+        &format!("{base}{{conversation}}/{{year}}/{{week}}/"),
+        week,
+    )
 }
 
 fn hex40(input: &str) -> String {
-    Sha256::digest(input.as_bytes()).iter().take(20).map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(input.as_bytes())
+        .iter()
+        .take(20)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The conversation id of a group chat.
@@ -72,7 +92,11 @@ pub fn groupchat_conv(name: &str) -> String {
 /// The conversation id between two users (order does not matter).
 pub fn pair_conv(a: &str, b: &str) -> (String, String, String) {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    (hex40(&format!("pair\n{lo}\n{hi}")), lo.to_owned(), hi.to_owned())
+    (
+        hex40(&format!("pair\n{lo}\n{hi}")),
+        lo.to_owned(),
+        hi.to_owned(),
+    )
 }
 
 /// ISO-8601 (year, week) of a unix-milliseconds timestamp.
@@ -107,11 +131,21 @@ pub fn append(
 
 /// The owner exists and the token may read (`write`: delete) its history; returns the chat when
 /// it is one.
-fn resolve(c: &Connection, p: &Principal, kind: Kind, owner: &str, write: bool) -> ApiResult<Option<GroupchatRow>> {
+fn resolve(
+    c: &Connection,
+    p: &Principal,
+    kind: Kind,
+    owner: &str,
+    write: bool,
+) -> ApiResult<Option<GroupchatRow>> {
     match kind {
         Kind::User => {
             super::user::find(c, p.domain_id, owner)?;
-            if write { p.admin()? } else { p.admin_or(owner)? }
+            if write {
+                p.admin()?
+            } else {
+                p.admin_or(owner)?
+            }
             Ok(None)
         }
         Kind::Groupchat => {
@@ -127,7 +161,13 @@ fn resolve(c: &Connection, p: &Principal, kind: Kind, owner: &str, write: bool) 
 }
 
 /// The owner's conversation named in the path, or 404. None: a chat without messages yet.
-fn conversation(c: &Connection, d: i64, kind: Kind, owner: &str, conv: &str) -> ApiResult<Option<ConversationRow>> {
+fn conversation(
+    c: &Connection,
+    d: i64,
+    kind: Kind,
+    owner: &str,
+    conv: &str,
+) -> ApiResult<Option<ConversationRow>> {
     let not_found = || ApiError::not_found(format!("no conversation {conv}"));
     match kind {
         Kind::Groupchat => {
@@ -190,7 +230,12 @@ fn write_conversation(
     Ok(())
 }
 
-async fn weeks(kind: Kind, State(state): State<AppState>, p: Principal, owner: String) -> ApiResult<Xml> {
+async fn weeks(
+    kind: Kind,
+    State(state): State<AppState>,
+    p: Principal,
+    owner: String,
+) -> ApiResult<Xml> {
     let (d, root) = (p.domain_id, p.root.clone());
     state
         .db
@@ -201,11 +246,22 @@ async fn weeks(kind: Kind, State(state): State<AppState>, p: Principal, owner: S
             match kind {
                 Kind::Groupchat => {
                     let row = message::of_groupchat(c, d, &owner)?;
-                    write_conversation(&mut w, c, &href, &groupchat_conv(&owner), &owner, row.as_ref())?;
+                    write_conversation(
+                        &mut w,
+                        c,
+                        &href,
+                        &groupchat_conv(&owner),
+                        &owner,
+                        row.as_ref(),
+                    )?;
                 }
                 Kind::User => {
                     for row in message::of_user(c, d, &owner)? {
-                        let other = if row.a.as_deref() == Some(owner.as_str()) { &row.b } else { &row.a };
+                        let other = if row.a.as_deref() == Some(owner.as_str()) {
+                            &row.b
+                        } else {
+                            &row.a
+                        };
                         let other = other.clone().unwrap_or_default();
                         write_conversation(&mut w, c, &href, &row.conv, &other, Some(&row))?;
                     }
@@ -217,8 +273,12 @@ async fn weeks(kind: Kind, State(state): State<AppState>, p: Principal, owner: S
 }
 
 fn parse_week(year: &str, week: &str) -> ApiResult<(i32, u8)> {
-    let y: i32 = year.parse().map_err(|_| ApiError::bad(format!("year must be an integer, got {year:?}")))?;
-    let w: u8 = week.parse().map_err(|_| ApiError::bad(format!("week must be an integer, got {week:?}")))?;
+    let y: i32 = year
+        .parse()
+        .map_err(|_| ApiError::bad(format!("year must be an integer, got {year:?}")))?;
+    let w: u8 = week
+        .parse()
+        .map_err(|_| ApiError::bad(format!("week must be an integer, got {week:?}")))?;
     if !(1..=53).contains(&w) || !(1970..=9999).contains(&y) {
         return Err(ApiError::bad(format!("no ISO week {y}-W{w}")));
     }
@@ -227,7 +287,10 @@ fn parse_week(year: &str, week: &str) -> ApiResult<(i32, u8)> {
 
 /// Writes `<message timestamp=".." from="..">text</message>`.
 pub fn write_message(w: &mut XmlWriter, m: &MessageRow) {
-    w.open("message").attr_num("timestamp", m.timestamp).attr("from", &m.from).end_open();
+    w.open("message")
+        .attr_num("timestamp", m.timestamp)
+        .attr("from", &m.from)
+        .end_open();
     w.text(&m.text).close("message");
 }
 
@@ -266,7 +329,13 @@ async fn week(
         .await
 }
 
-async fn send(kind: Kind, State(state): State<AppState>, p: Principal, owner: String, Form(f): Form) -> ApiResult<Xml> {
+async fn send(
+    kind: Kind,
+    State(state): State<AppState>,
+    p: Principal,
+    owner: String,
+    Form(f): Form,
+) -> ApiResult<Xml> {
     let from = f.required("from")?.to_owned();
     let text = f.required("message")?.to_owned();
     // The reference: "The token provided to this call must be owned by the sender of the message".
@@ -274,20 +343,30 @@ async fn send(kind: Kind, State(state): State<AppState>, p: Principal, owner: St
         return Err(ApiError::Unauthorized("the token must be the sender's own"));
     }
     if text.len() > MAX_MESSAGE {
-        return Err(ApiError::bad(format!("message longer than {MAX_MESSAGE} bytes")));
+        return Err(ApiError::bad(format!(
+            "message longer than {MAX_MESSAGE} bytes"
+        )));
     }
     let d = p.domain_id;
     state
         .db
         .write(move |c| {
             let tx = c.transaction()?;
-            let m = MessageRow { timestamp: store::now_millis(), from: from.clone(), text };
+            let m = MessageRow {
+                timestamp: store::now_millis(),
+                from: from.clone(),
+                text,
+            };
             match kind {
                 Kind::Groupchat => {
                     let g = super::groupchat::find(&tx, d, &owner)?;
                     let flags = super::groupchat::member_access(&tx, &p, &g)?.unwrap_or(0);
-                    if g.flags & DISABLE_MESSAGE_SEND != 0 && flags & super::groupchat::MEMBER_OP == 0 {
-                        return Err(ApiError::Unauthorized("sending is disabled in this group chat"));
+                    if g.flags & DISABLE_MESSAGE_SEND != 0
+                        && flags & super::groupchat::MEMBER_OP == 0
+                    {
+                        return Err(ApiError::Unauthorized(
+                            "sending is disabled in this group chat",
+                        ));
                     }
                     append(&tx, d, &groupchat_conv(&g.name), Some(&g.name), None, &m)?;
                 }
@@ -320,13 +399,22 @@ pub fn parse_block(xml: &str) -> ApiResult<Vec<MessageRow>> {
                     return Err(bad("nested too deeply"));
                 }
                 if e.name().as_ref() == "message" {
-                    let mut m = MessageRow { timestamp: -1, from: String::new(), text: String::new() };
+                    let mut m = MessageRow {
+                        timestamp: -1,
+                        from: String::new(),
+                        text: String::new(),
+                    };
                     for a in e.attributes() {
                         let a = a.map_err(|e| bad(&e.to_string()))?;
-                        let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| bad(&e.to_string()))?;
+                        let v = a
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_err(|e| bad(&e.to_string()))?;
                         match a.key.as_ref() {
                             "timestamp" => {
-                                m.timestamp = v.trim().parse().map_err(|_| bad("timestamp is not an integer"))?;
+                                m.timestamp = v
+                                    .trim()
+                                    .parse()
+                                    .map_err(|_| bad("timestamp is not an integer"))?;
                             }
                             "from" => m.from = v.into_owned(),
                             _ => {}
@@ -369,10 +457,10 @@ pub fn parse_block(xml: &str) -> ApiResult<Vec<MessageRow>> {
             }
             Event::End(e) => {
                 depth = depth.saturating_sub(1);
-                if e.name().as_ref() == "message" {
-                    if let Some(m) = current.take() {
-                        out.push(m);
-                    }
+                if e.name().as_ref() == "message"
+                    && let Some(m) = current.take()
+                {
+                    out.push(m);
                 }
             }
             Event::DocType(_) => return Err(bad("DOCTYPE is not allowed")),
@@ -399,7 +487,9 @@ async fn delete_week(
     let block = match f.get("block") {
         Some(b) => {
             let compact: String = b.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-            let bytes = STANDARD.decode(compact).map_err(|_| ApiError::bad("block is not valid Base64"))?;
+            let bytes = STANDARD
+                .decode(compact)
+                .map_err(|_| ApiError::bad("block is not valid Base64"))?;
             let xml = String::from_utf8(bytes).map_err(|_| ApiError::bad("block is not UTF-8"))?;
             Some(parse_block(&xml)?)
         }
@@ -456,4 +546,3 @@ async fn delete_all(
         })
         .await
 }
-

@@ -23,7 +23,12 @@ use crate::{AppState, Owner};
 use error::{ApiError, ApiResult};
 
 /// What must be percent-encoded in one path segment of an `href`.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'@');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 /// Percent-encodes one path segment.
 pub fn seg(s: &str) -> String {
@@ -74,7 +79,11 @@ impl Principal {
     }
 
     pub fn admin(&self) -> ApiResult<()> {
-        if self.is_admin() { Ok(()) } else { Err(ApiError::Unauthorized("administrator token required")) }
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized("administrator token required"))
+        }
     }
 
     /// The administrator, or the user `im` itself.
@@ -126,7 +135,10 @@ pub struct Params {
 
 impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn required(&self, name: &str) -> ApiResult<&str> {
@@ -140,11 +152,9 @@ impl Params {
     pub fn int<T: std::str::FromStr>(&self, name: &str) -> ApiResult<Option<T>> {
         match self.get(name) {
             None => Ok(None),
-            Some(v) => v
-                .trim()
-                .parse()
-                .map(Some)
-                .map_err(|_| ApiError::bad(format!("parameter {name} must be an integer, got {v:?}"))),
+            Some(v) => v.trim().parse().map(Some).map_err(|_| {
+                ApiError::bad(format!("parameter {name} must be an integer, got {v:?}"))
+            }),
         }
     }
 
@@ -154,7 +164,8 @@ impl Params {
     }
 
     fn extend(&mut self, pairs: Vec<(String, String)>) {
-        self.pairs.extend(pairs.into_iter().filter(|(k, _)| k != "token"));
+        self.pairs
+            .extend(pairs.into_iter().filter(|(k, _)| k != "token"));
     }
 }
 
@@ -200,7 +211,11 @@ impl FromRequest<AppState> for RawBody {
         let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
             .map_err(|_| ApiError::TooLarge)?;
-        Ok(RawBody { headers, bytes, query })
+        Ok(RawBody {
+            headers,
+            bytes,
+            query,
+        })
     }
 }
 
@@ -231,14 +246,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Seg<T> 
 
 /// Parses an integer id from a path segment.
 pub fn id(what: &str, s: &str) -> ApiResult<i64> {
-    s.parse().map_err(|_| ApiError::bad(format!("{what} id must be an integer, got {s:?}")))
+    s.parse()
+        .map_err(|_| ApiError::bad(format!("{what} id must be an integer, got {s:?}")))
 }
 
 /// The domain named by the path (`/v2/{domain}/...`), percent-decoded.
 fn path_domain(path: &str) -> Option<String> {
     let rest = path.strip_prefix("/v2/")?;
     let raw = rest.split('/').next()?;
-    percent_decode_str(raw).decode_utf8().ok().map(|d| d.into_owned())
+    percent_decode_str(raw)
+        .decode_utf8()
+        .ok()
+        .map(|d| d.into_owned())
 }
 
 /// Checks the `token` query parameter against the path's domain; stores the [`Principal`].
@@ -255,9 +274,12 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
 }
 
 async fn principal(state: &AppState, query: &str, path: &str) -> ApiResult<Principal> {
-    let pairs = parse_pairs(query.as_bytes())
-        .map_err(|_| ApiError::Unauthorized("invalid token"))?;
-    let mut tokens = pairs.into_iter().filter(|(k, _)| k == "token").map(|(_, v)| v);
+    let pairs =
+        parse_pairs(query.as_bytes()).map_err(|_| ApiError::Unauthorized("invalid token"))?;
+    let mut tokens = pairs
+        .into_iter()
+        .filter(|(k, _)| k == "token")
+        .map(|(_, v)| v);
     let token = match (tokens.next(), tokens.next()) {
         (None, _) => return Err(ApiError::Unauthorized("missing token")),
         (Some(_), Some(_)) => return Err(ApiError::Unauthorized("more than one token")),
@@ -265,10 +287,18 @@ async fn principal(state: &AppState, query: &str, path: &str) -> ApiResult<Princ
         (Some(t), None) => t,
     };
     let domain = path_domain(path).ok_or(ApiError::Unauthorized("invalid token"))?;
-    let grant = state.lookup_token(token).await?.ok_or(ApiError::Unauthorized("invalid token"))?;
+    let grant = state
+        .lookup_token(token)
+        .await?
+        .ok_or(ApiError::Unauthorized("invalid token"))?;
     if grant.domain != domain {
         return Err(ApiError::Unauthorized("invalid token"));
     }
     let root = format!("{}/v2/{}", state.base, seg(&domain));
-    Ok(Principal { domain_id: grant.domain_id, domain, owner: grant.owner, root })
+    Ok(Principal {
+        domain_id: grant.domain_id,
+        domain,
+        owner: grant.owner,
+        root,
+    })
 }

@@ -17,13 +17,19 @@ use crate::store::policy::{self, PolicyRow};
 pub fn router() -> Router<AppState> {
     let r = Router::new();
     let r = route(r, "/v2/{domain}/policies/", get(list).post(create));
-    route(r, "/v2/{domain}/policies/{policy}/", get(one).patch(update).post(update).delete(remove))
+    route(
+        r,
+        "/v2/{domain}/policies/{policy}/",
+        get(one).patch(update).post(update).delete(remove),
+    )
 }
 
 /// Writes `<policy id="..."><data>...</data><name>...</name></policy>`.
 pub fn write_policy(w: &mut XmlWriter, p: &PolicyRow) {
     w.open("policy").attr_num("id", p.id).end_open();
-    w.text_el("data", &p.data).text_el("name", &p.name).close("policy");
+    w.text_el("data", &p.data)
+        .text_el("name", &p.name)
+        .close("policy");
 }
 
 fn find(c: &Connection, d: i64, raw: &str) -> ApiResult<PolicyRow> {
@@ -34,7 +40,9 @@ fn find(c: &Connection, d: i64, raw: &str) -> ApiResult<PolicyRow> {
 /// Validates policy data: Base64 of UTF-8 text. Returns it without surrounding whitespace.
 fn check_data(data: &str) -> ApiResult<String> {
     let data: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let bytes = STANDARD.decode(&data).map_err(|_| ApiError::bad("data is not valid Base64"))?;
+    let bytes = STANDARD
+        .decode(&data)
+        .map_err(|_| ApiError::bad("data is not valid Base64"))?;
     String::from_utf8(bytes).map_err(|_| ApiError::bad("policy data is not UTF-8 text"))?;
     Ok(data)
 }
@@ -54,7 +62,11 @@ async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
         .await
 }
 
-async fn one(State(state): State<AppState>, p: Principal, Seg((_, pid)): Seg<(String, String)>) -> ApiResult<Xml> {
+async fn one(
+    State(state): State<AppState>,
+    p: Principal,
+    Seg((_, pid)): Seg<(String, String)>,
+) -> ApiResult<Xml> {
     p.admin()?;
     let d = p.domain_id;
     state
@@ -119,7 +131,11 @@ async fn update(
         .await
 }
 
-async fn remove(State(state): State<AppState>, p: Principal, Seg((_, pid)): Seg<(String, String)>) -> ApiResult<StatusCode> {
+async fn remove(
+    State(state): State<AppState>,
+    p: Principal,
+    Seg((_, pid)): Seg<(String, String)>,
+) -> ApiResult<StatusCode> {
     p.admin()?;
     let d = p.domain_id;
     state

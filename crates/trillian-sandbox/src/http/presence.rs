@@ -18,7 +18,11 @@ const MAX_STATUS: u32 = 5;
 pub fn router() -> Router<AppState> {
     let r = Router::new();
     let r = route(r, "/v2/{domain}/presence/", get(list));
-    route(r, "/v2/{domain}/presence/{imaddress}/", patch(update).post(update))
+    route(
+        r,
+        "/v2/{domain}/presence/{imaddress}/",
+        patch(update).post(update),
+    )
 }
 
 async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {

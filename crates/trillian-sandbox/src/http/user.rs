@@ -1,10 +1,10 @@
 //! Users and their address-book avatar.
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::extract::State;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
@@ -17,9 +17,20 @@ use crate::store::{self, group, media, policy, token, user::UserRow};
 pub fn router() -> Router<AppState> {
     let r = Router::new();
     let r = route(r, "/v2/{domain}/users/", get(list).post(create));
-    let r = route(r, "/v2/{domain}/users/{user}/", get(one).patch(update).post(update).delete(remove));
-    let avatar_routes = get(avatar).put(set_avatar).post(set_avatar).delete(delete_avatar);
-    let r = route(r, "/v2/{domain}/users/{user}/addressbook/avatar/", avatar_routes);
+    let r = route(
+        r,
+        "/v2/{domain}/users/{user}/",
+        get(one).patch(update).post(update).delete(remove),
+    );
+    let avatar_routes = get(avatar)
+        .put(set_avatar)
+        .post(set_avatar)
+        .delete(delete_avatar);
+    let r = route(
+        r,
+        "/v2/{domain}/users/{user}/addressbook/avatar/",
+        avatar_routes,
+    );
     let r = super::media::user_routes(r);
     super::message::user_routes(r)
 }
@@ -59,7 +70,11 @@ pub fn find(c: &rusqlite::Connection, domain_id: i64, im: &str) -> ApiResult<Use
     store::user::get(c, domain_id, im)?.ok_or_else(|| ApiError::not_found(format!("no user {im}")))
 }
 
-async fn one(State(state): State<AppState>, p: Principal, Seg((_, im)): Seg<(String, String)>) -> ApiResult<Xml> {
+async fn one(
+    State(state): State<AppState>,
+    p: Principal,
+    Seg((_, im)): Seg<(String, String)>,
+) -> ApiResult<Xml> {
     p.admin_or(&im)?;
     let (d, root) = (p.domain_id, p.root.clone());
     state
@@ -88,7 +103,9 @@ fn im_address(domain: &str, im: &str) -> ApiResult<String> {
         None => (im, domain),
     };
     if !dom.eq_ignore_ascii_case(domain) {
-        return Err(ApiError::bad(format!("IM address {im} is not in domain {domain}")));
+        return Err(ApiError::bad(format!(
+            "IM address {im} is not in domain {domain}"
+        )));
     }
     if local.is_empty() || local.chars().any(|c| c.is_control()) {
         return Err(ApiError::bad(format!("invalid IM address {im:?}")));
@@ -207,7 +224,11 @@ async fn update(
         .await
 }
 
-async fn remove(State(state): State<AppState>, p: Principal, Seg((_, im)): Seg<(String, String)>) -> ApiResult<Xml> {
+async fn remove(
+    State(state): State<AppState>,
+    p: Principal,
+    Seg((_, im)): Seg<(String, String)>,
+) -> ApiResult<Xml> {
     p.admin()?;
     let (d, root) = (p.domain_id, p.root.clone());
     state
@@ -226,7 +247,11 @@ async fn remove(State(state): State<AppState>, p: Principal, Seg((_, im)): Seg<(
         .await
 }
 
-async fn avatar(State(state): State<AppState>, p: Principal, Seg((_, im)): Seg<(String, String)>) -> ApiResult<Response> {
+async fn avatar(
+    State(state): State<AppState>,
+    p: Principal,
+    Seg((_, im)): Seg<(String, String)>,
+) -> ApiResult<Response> {
     p.admin_or(&im)?;
     let d = p.domain_id;
     state
@@ -266,7 +291,12 @@ async fn set_avatar(
         .unwrap_or("")
         .to_ascii_lowercase();
     let (kind, data) = if content_type.starts_with("image/") {
-        let kind = content_type.split(';').next().unwrap_or("").trim().to_owned();
+        let kind = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_owned();
         (kind, body.bytes.to_vec())
     } else {
         let mut params = body.query;

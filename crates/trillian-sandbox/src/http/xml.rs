@@ -128,13 +128,20 @@ impl Xml {
     }
 
     pub fn with_status(status: StatusCode, w: XmlWriter) -> Xml {
-        Xml { status, body: w.finish() }
+        Xml {
+            status,
+            body: w.finish(),
+        }
     }
 }
 
 impl IntoResponse for Xml {
     fn into_response(self) -> Response {
-        (self.status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], self.body)
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+            self.body,
+        )
             .into_response()
     }
 }
@@ -146,7 +153,10 @@ mod tests {
     #[test]
     fn escapes_all_five() {
         let mut w = XmlWriter::response();
-        w.open("user").attr("name", "a\"'<&>").end_open().text_el("displayname", "<&>\"'");
+        w.open("user")
+            .attr("name", "a\"'<&>")
+            .end_open()
+            .text_el("displayname", "<&>\"'");
         w.close("user");
         assert_eq!(
             w.finish(),

@@ -29,16 +29,19 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<GroupRow> {
 }
 
 pub fn list(conn: &Connection, domain_id: i64) -> rusqlite::Result<Vec<GroupRow>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM grp WHERE domain_id = ?1 ORDER BY id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM grp WHERE domain_id = ?1 ORDER BY id"
+    ))?;
     let rows = stmt.query_map(params![domain_id], from_row)?;
     rows.collect()
 }
 
 pub fn get(conn: &Connection, domain_id: i64, id: i64) -> rusqlite::Result<Option<GroupRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM grp WHERE domain_id = ?1 AND id = ?2"))?
-        .query_row(params![domain_id, id], from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM grp WHERE domain_id = ?1 AND id = ?2"
+    ))?
+    .query_row(params![domain_id, id], from_row)
+    .optional()
 }
 
 pub fn name_taken(
@@ -55,9 +58,11 @@ pub fn name_taken(
 
 /// The root group (the domain's own), created with the domain.
 pub fn root(conn: &Connection, domain_id: i64) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM grp WHERE domain_id = ?1 AND parent = 0 ORDER BY id LIMIT 1")?
-        .query_row(params![domain_id], |r| r.get(0))
-        .optional()
+    conn.prepare_cached(
+        "SELECT id FROM grp WHERE domain_id = ?1 AND parent = 0 ORDER BY id LIMIT 1",
+    )?
+    .query_row(params![domain_id], |r| r.get(0))
+    .optional()
 }
 
 pub fn insert(conn: &Connection, domain_id: i64, g: &GroupRow) -> rusqlite::Result<i64> {
@@ -65,7 +70,15 @@ pub fn insert(conn: &Connection, domain_id: i64, g: &GroupRow) -> rusqlite::Resu
         "INSERT INTO grp (domain_id, displayname, name, parent, policy, priority, type) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![domain_id, g.displayname, g.name, g.parent, g.policy, g.priority, g.kind])?;
+    .execute(params![
+        domain_id,
+        g.displayname,
+        g.name,
+        g.parent,
+        g.policy,
+        g.priority,
+        g.kind
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -74,12 +87,21 @@ pub fn update(conn: &Connection, g: &GroupRow) -> rusqlite::Result<()> {
         "UPDATE grp SET displayname = ?2, name = ?3, parent = ?4, policy = ?5, priority = ?6, \
          type = ?7 WHERE id = ?1",
     )?
-    .execute(params![g.id, g.displayname, g.name, g.parent, g.policy, g.priority, g.kind])?;
+    .execute(params![
+        g.id,
+        g.displayname,
+        g.name,
+        g.parent,
+        g.policy,
+        g.priority,
+        g.kind
+    ])?;
     Ok(())
 }
 
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM grp WHERE id = ?1")?.execute(params![id])?;
+    conn.prepare_cached("DELETE FROM grp WHERE id = ?1")?
+        .execute(params![id])?;
     Ok(())
 }
 

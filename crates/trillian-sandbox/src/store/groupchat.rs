@@ -40,7 +40,11 @@ pub fn list(conn: &Connection, domain_id: i64) -> rusqlite::Result<Vec<Groupchat
     rows.collect()
 }
 
-pub fn get(conn: &Connection, domain_id: i64, name: &str) -> rusqlite::Result<Option<GroupchatRow>> {
+pub fn get(
+    conn: &Connection,
+    domain_id: i64,
+    name: &str,
+) -> rusqlite::Result<Option<GroupchatRow>> {
     conn.prepare_cached(&format!("{SELECT} WHERE g.domain_id = ?1 AND g.name = ?2"))?
         .query_row(params![domain_id, name], from_row)
         .optional()
@@ -62,8 +66,10 @@ pub fn insert(
 }
 
 pub fn update(conn: &Connection, g: &GroupchatRow) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE groupchat SET displayname = ?2, flags = ?3, topic = ?4 WHERE id = ?1")?
-        .execute(params![g.id, g.displayname, g.flags, g.topic])?;
+    conn.prepare_cached(
+        "UPDATE groupchat SET displayname = ?2, flags = ?3, topic = ?4 WHERE id = ?1",
+    )?
+    .execute(params![g.id, g.displayname, g.flags, g.topic])?;
     Ok(())
 }
 
@@ -77,14 +83,25 @@ pub fn members(conn: &Connection, groupchat_id: i64) -> rusqlite::Result<Vec<(St
     rows.collect()
 }
 
-pub fn member_flags(conn: &Connection, groupchat_id: i64, user_id: i64) -> rusqlite::Result<Option<u32>> {
-    conn.prepare_cached("SELECT flags FROM groupchat_member WHERE groupchat_id = ?1 AND user_id = ?2")?
-        .query_row(params![groupchat_id, user_id], |r| r.get(0))
-        .optional()
+pub fn member_flags(
+    conn: &Connection,
+    groupchat_id: i64,
+    user_id: i64,
+) -> rusqlite::Result<Option<u32>> {
+    conn.prepare_cached(
+        "SELECT flags FROM groupchat_member WHERE groupchat_id = ?1 AND user_id = ?2",
+    )?
+    .query_row(params![groupchat_id, user_id], |r| r.get(0))
+    .optional()
 }
 
 /// Adds the member or updates their flags.
-pub fn put_member(conn: &Connection, groupchat_id: i64, user_id: i64, flags: u32) -> rusqlite::Result<()> {
+pub fn put_member(
+    conn: &Connection,
+    groupchat_id: i64,
+    user_id: i64,
+    flags: u32,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO groupchat_member (groupchat_id, user_id, flags, position) VALUES (?1, ?2, ?3, \
          (SELECT coalesce(max(position), 0) + 1 FROM groupchat_member WHERE groupchat_id = ?1)) \
@@ -111,7 +128,9 @@ pub fn groups(conn: &Connection, groupchat_id: i64) -> rusqlite::Result<Vec<i64>
 }
 
 pub fn add_group(conn: &Connection, groupchat_id: i64, group_id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO groupchat_group (groupchat_id, group_id) VALUES (?1, ?2)")?
-        .execute(params![groupchat_id, group_id])?;
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO groupchat_group (groupchat_id, group_id) VALUES (?1, ?2)",
+    )?
+    .execute(params![groupchat_id, group_id])?;
     Ok(())
 }

@@ -40,7 +40,12 @@ pub fn list(conn: &Connection, domain_id: i64, owner: &str) -> rusqlite::Result<
     rows.collect()
 }
 
-pub fn get(conn: &Connection, domain_id: i64, owner: &str, m: &str) -> rusqlite::Result<Option<MediaRow>> {
+pub fn get(
+    conn: &Connection,
+    domain_id: i64,
+    owner: &str,
+    m: &str,
+) -> rusqlite::Result<Option<MediaRow>> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM media WHERE domain_id = ?1 AND owner = ?2 AND m = ?3"
     ))?
@@ -61,7 +66,8 @@ pub fn blob(conn: &Connection, sha: &str) -> rusqlite::Result<Option<Vec<u8>>> {
         .optional()
 }
 
-/// Inserts the item, or replaces name, type and thumbnail of the owner's item with the same data.
+/// Inserts the item, or updates name and type (and thumbnail and size, when given) of the owner's
+/// item with the same data.
 pub fn upsert(
     conn: &Connection,
     domain_id: i64,
@@ -73,8 +79,9 @@ pub fn upsert(
         "INSERT INTO media (domain_id, owner, m, name, type, size, thumb_sha, image_width, \
          image_height, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
          ON CONFLICT (domain_id, owner, m) DO UPDATE SET name = excluded.name, type = excluded.type, \
-         thumb_sha = excluded.thumb_sha, image_width = excluded.image_width, \
-         image_height = excluded.image_height",
+         thumb_sha = CASE WHEN excluded.thumb_sha <> '' THEN excluded.thumb_sha ELSE media.thumb_sha END, \
+         image_width = CASE WHEN excluded.image_width > 0 THEN excluded.image_width ELSE media.image_width END, \
+         image_height = CASE WHEN excluded.image_height > 0 THEN excluded.image_height ELSE media.image_height END",
     )?
     .execute(params![
         domain_id,
@@ -94,7 +101,8 @@ pub fn upsert(
 
 /// Deletes the item and any blob nothing refers to any more.
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM media WHERE id = ?1")?.execute(params![id])?;
+    conn.prepare_cached("DELETE FROM media WHERE id = ?1")?
+        .execute(params![id])?;
     delete_orphan_blobs(conn)
 }
 

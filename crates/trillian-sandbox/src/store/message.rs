@@ -42,21 +42,33 @@ fn conv_row(r: &Row<'_>) -> rusqlite::Result<ConversationRow> {
 
 const CONV: &str = "SELECT id, conv, name, a, b, revision FROM conversation";
 
-pub fn by_conv(conn: &Connection, domain_id: i64, conv: &str) -> rusqlite::Result<Option<ConversationRow>> {
+pub fn by_conv(
+    conn: &Connection,
+    domain_id: i64,
+    conv: &str,
+) -> rusqlite::Result<Option<ConversationRow>> {
     conn.prepare_cached(&format!("{CONV} WHERE domain_id = ?1 AND conv = ?2"))?
         .query_row(params![domain_id, conv], conv_row)
         .optional()
 }
 
 /// The conversation of a group chat, if it has one yet.
-pub fn of_groupchat(conn: &Connection, domain_id: i64, name: &str) -> rusqlite::Result<Option<ConversationRow>> {
+pub fn of_groupchat(
+    conn: &Connection,
+    domain_id: i64,
+    name: &str,
+) -> rusqlite::Result<Option<ConversationRow>> {
     conn.prepare_cached(&format!("{CONV} WHERE domain_id = ?1 AND name = ?2"))?
         .query_row(params![domain_id, name], conv_row)
         .optional()
 }
 
 /// The conversations a user takes part in (not group chats), oldest first.
-pub fn of_user(conn: &Connection, domain_id: i64, im: &str) -> rusqlite::Result<Vec<ConversationRow>> {
+pub fn of_user(
+    conn: &Connection,
+    domain_id: i64,
+    im: &str,
+) -> rusqlite::Result<Vec<ConversationRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{CONV} WHERE domain_id = ?1 AND name IS NULL AND (a = ?2 OR b = ?2) ORDER BY id"
     ))?;
@@ -74,7 +86,13 @@ pub fn insert_conversation(
     conn.prepare_cached(
         "INSERT INTO conversation (domain_id, conv, name, a, b) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![domain_id, conv, name, pair.map(|p| p.0), pair.map(|p| p.1)])?;
+    .execute(params![
+        domain_id,
+        conv,
+        name,
+        pair.map(|p| p.0),
+        pair.map(|p| p.1)
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -90,7 +108,11 @@ pub fn weeks(conn: &Connection, conversation_id: i64) -> rusqlite::Result<Vec<We
          GROUP BY year, week ORDER BY year, week",
     )?;
     let rows = stmt.query_map(params![conversation_id], |r| {
-        Ok(WeekRow { year: r.get(0)?, week: r.get(1)?, messages: r.get(2)? })
+        Ok(WeekRow {
+            year: r.get(0)?,
+            week: r.get(1)?,
+            messages: r.get(2)?,
+        })
     })?;
     rows.collect()
 }
@@ -106,7 +128,11 @@ pub fn week(
          ORDER BY ts, id",
     )?;
     let rows = stmt.query_map(params![conversation_id, year, week], |r| {
-        Ok(MessageRow { timestamp: r.get(0)?, from: r.get(1)?, text: r.get(2)? })
+        Ok(MessageRow {
+            timestamp: r.get(0)?,
+            from: r.get(1)?,
+            text: r.get(2)?,
+        })
     })?;
     rows.collect()
 }
@@ -122,7 +148,14 @@ pub fn insert(
         "INSERT INTO message (conversation_id, year, week, ts, sender, body) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![conversation_id, year, week, m.timestamp, m.from, m.text])?;
+    .execute(params![
+        conversation_id,
+        year,
+        week,
+        m.timestamp,
+        m.from,
+        m.text
+    ])?;
     Ok(())
 }
 
@@ -138,12 +171,26 @@ pub fn delete_matching(
         "DELETE FROM message WHERE conversation_id = ?1 AND year = ?2 AND week = ?3 AND ts = ?4 \
          AND sender = ?5 AND body = ?6",
     )?
-    .execute(params![conversation_id, year, week, m.timestamp, m.from, m.text])
+    .execute(params![
+        conversation_id,
+        year,
+        week,
+        m.timestamp,
+        m.from,
+        m.text
+    ])
 }
 
-pub fn delete_week(conn: &Connection, conversation_id: i64, year: i32, week: u8) -> rusqlite::Result<usize> {
-    conn.prepare_cached("DELETE FROM message WHERE conversation_id = ?1 AND year = ?2 AND week = ?3")?
-        .execute(params![conversation_id, year, week])
+pub fn delete_week(
+    conn: &Connection,
+    conversation_id: i64,
+    year: i32,
+    week: u8,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "DELETE FROM message WHERE conversation_id = ?1 AND year = ?2 AND week = ?3",
+    )?
+    .execute(params![conversation_id, year, week])
 }
 
 pub fn delete_all(conn: &Connection, conversation_id: i64) -> rusqlite::Result<usize> {

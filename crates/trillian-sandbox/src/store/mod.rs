@@ -2,8 +2,8 @@
 //!
 //! Every call runs on tokio's blocking pool. The `<area>` modules hold SQL only.
 
-pub mod groupchat;
 pub mod group;
+pub mod groupchat;
 pub mod media;
 pub mod message;
 pub mod policy;
@@ -54,13 +54,20 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 impl Db {
     /// Opens (creating if needed) the database file and applies pending migrations.
     pub fn open_path(path: &Path) -> Result<Db> {
-        let open_err = |e: rusqlite::Error| Error::Open { path: path.to_owned(), reason: e.to_string() };
+        let open_err = |e: rusqlite::Error| Error::Open {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
         let mut writer = Connection::open(path).map_err(open_err)?;
         configure(&writer).map_err(open_err)?;
-        let mode: String =
-            writer.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(open_err)?;
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(open_err)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(Error::Open { path: path.to_owned(), reason: format!("journal mode {mode}") });
+            return Err(Error::Open {
+                path: path.to_owned(),
+                reason: format!("journal mode {mode}"),
+            });
         }
         migrate(&mut writer, path)?;
         Ok(Db {

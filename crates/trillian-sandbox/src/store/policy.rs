@@ -11,7 +11,11 @@ pub struct PolicyRow {
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PolicyRow> {
-    Ok(PolicyRow { id: r.get(0)?, name: r.get(1)?, data: r.get(2)? })
+    Ok(PolicyRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        data: r.get(2)?,
+    })
 }
 
 pub fn list(conn: &Connection, domain_id: i64) -> rusqlite::Result<Vec<PolicyRow>> {
@@ -41,8 +45,11 @@ pub fn update(conn: &Connection, p: &PolicyRow) -> rusqlite::Result<()> {
 
 /// Deletes the policy; users and groups bound to it fall back to 0 (inherit / none).
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE user SET policy = 0 WHERE policy = ?1")?.execute(params![id])?;
-    conn.prepare_cached("UPDATE grp SET policy = 0 WHERE policy = ?1")?.execute(params![id])?;
-    conn.prepare_cached("DELETE FROM policy WHERE id = ?1")?.execute(params![id])?;
+    conn.prepare_cached("UPDATE user SET policy = 0 WHERE policy = ?1")?
+        .execute(params![id])?;
+    conn.prepare_cached("UPDATE grp SET policy = 0 WHERE policy = ?1")?
+        .execute(params![id])?;
+    conn.prepare_cached("DELETE FROM policy WHERE id = ?1")?
+        .execute(params![id])?;
     Ok(())
 }

@@ -31,13 +31,21 @@ pub fn lookup(conn: &Connection, token: &str) -> rusqlite::Result<Option<TokenRo
          WHERE t.token = ?1",
     )?
     .query_row(params![token], |r| {
-        Ok(TokenRow { domain_id: r.get(0)?, domain: r.get(1)?, owner: r.get(2)? })
+        Ok(TokenRow {
+            domain_id: r.get(0)?,
+            domain: r.get(1)?,
+            owner: r.get(2)?,
+        })
     })
     .optional()
 }
 
 /// The oldest token of a principal (owner None: the administrator).
-pub fn first(conn: &Connection, domain_id: i64, owner: Option<&str>) -> rusqlite::Result<Option<String>> {
+pub fn first(
+    conn: &Connection,
+    domain_id: i64,
+    owner: Option<&str>,
+) -> rusqlite::Result<Option<String>> {
     conn.prepare_cached(
         "SELECT token FROM token WHERE domain_id = ?1 AND owner IS ?2 ORDER BY created_at, rowid LIMIT 1",
     )?

@@ -36,8 +36,9 @@ pub fn for_each(
     domain_id: i64,
     mut f: impl FnMut(&UserRow),
 ) -> rusqlite::Result<()> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM user WHERE domain_id = ?1 ORDER BY id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM user WHERE domain_id = ?1 ORDER BY id"
+    ))?;
     let mut rows = stmt.query(params![domain_id])?;
     while let Some(r) = rows.next()? {
         f(&from_row(r)?);
@@ -46,9 +47,11 @@ pub fn for_each(
 }
 
 pub fn get(conn: &Connection, domain_id: i64, im: &str) -> rusqlite::Result<Option<UserRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM user WHERE domain_id = ?1 AND im = ?2"))?
-        .query_row(params![domain_id, im], from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM user WHERE domain_id = ?1 AND im = ?2"
+    ))?
+    .query_row(params![domain_id, im], from_row)
+    .optional()
 }
 
 pub fn count(conn: &Connection, domain_id: i64) -> rusqlite::Result<i64> {
@@ -87,7 +90,14 @@ pub fn update(conn: &Connection, user: &UserRow) -> rusqlite::Result<()> {
         "UPDATE user SET displayname = ?2, email = ?3, group_id = ?4, policy = ?5, flags = ?6 \
          WHERE id = ?1",
     )?
-    .execute(params![user.id, user.displayname, user.email, user.group, user.policy, user.flags])?;
+    .execute(params![
+        user.id,
+        user.displayname,
+        user.email,
+        user.group,
+        user.policy,
+        user.flags
+    ])?;
     Ok(())
 }
 
@@ -98,7 +108,8 @@ pub fn set_password(conn: &Connection, id: i64, password_hash: &str) -> rusqlite
 }
 
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM user WHERE id = ?1")?.execute(params![id])?;
+    conn.prepare_cached("DELETE FROM user WHERE id = ?1")?
+        .execute(params![id])?;
     Ok(())
 }
 
@@ -125,5 +136,8 @@ pub fn set_avatar(
 
 /// Returns whether there was an avatar.
 pub fn delete_avatar(conn: &Connection, user_id: i64) -> rusqlite::Result<bool> {
-    Ok(conn.prepare_cached("DELETE FROM avatar WHERE user_id = ?1")?.execute(params![user_id])? > 0)
+    Ok(conn
+        .prepare_cached("DELETE FROM avatar WHERE user_id = ?1")?
+        .execute(params![user_id])?
+        > 0)
 }

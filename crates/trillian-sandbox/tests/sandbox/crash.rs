@@ -1,0 +1,137 @@
+//! Crash safety: `kill -9` the real binary in the middle of a stream of writes, restart it on the
+//! same file, and find the database intact with every answered write in it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::common::seg;
+
+const DOMAIN: &str = "crash.test";
+
+/// Starts `trillian-sandbox serve` on `db`; returns the child, its URL and admin token.
+fn serve(db: &std::path::Path) -> (Child, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trillian-sandbox"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--domain",
+            DOMAIN,
+            "--print-admin-token",
+            "--db",
+        ])
+        .arg(db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the sandbox binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let url = first
+        .strip_prefix("listening on ")
+        .expect("first line is `listening on URL`")
+        .to_owned();
+    let second = lines.next().and_then(Result::ok).unwrap_or_default();
+    let token = second
+        .rsplit(' ')
+        .next()
+        .expect("admin-token line")
+        .to_owned();
+    (child, url, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_writes_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("sandbox.db");
+    let (mut child, url, token) = serve(&db);
+    let users_url = format!("{url}/v2/{DOMAIN}/users/?token={}", seg(&token));
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_millis(1500);
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (client, url, acked) = (client.clone(), users_url.clone(), acked.clone());
+        writers.push(tokio::spawn(async move {
+            for i in 0.. {
+                let im = format!("w{w}-{i}");
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(format!("im={im}&password=p&displayname=Writer+{w}"))
+                    .send()
+                    .await;
+                match r {
+                    Ok(r) if r.status().as_u16() == 201 => {
+                        if let Ok(mut a) = acked.lock() {
+                            a.push(format!("{im}@{DOMAIN}"));
+                        }
+                    }
+                    Ok(r) => panic!("unexpected status {}", r.status()),
+                    Err(_) => return, // the server is gone
+                }
+            }
+        }));
+    }
+    tokio::time::sleep_until(deadline.into()).await;
+    child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
+    let _ = child.wait();
+    for w in writers {
+        w.await.expect("writer task");
+    }
+    let acked = acked.lock().map(|a| a.clone()).unwrap_or_default();
+    assert!(
+        acked.len() > 20,
+        "the stream of writes was under way: {} acknowledged",
+        acked.len()
+    );
+
+    {
+        let conn = rusqlite::Connection::open(&db).expect("open after kill");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("check");
+        assert_eq!(check, "ok", "integrity after kill -9");
+    }
+
+    let (mut child, url, token2) = serve(&db);
+    assert_eq!(token2, token, "the administrator token survives a restart");
+    let body = client
+        .get(format!("{url}/v2/{DOMAIN}/users/?token={}", seg(&token)))
+        .send()
+        .await
+        .expect("list after restart")
+        .text()
+        .await
+        .expect("body");
+    let missing: Vec<&String> = acked
+        .iter()
+        .filter(|im| !body.contains(&format!("name=\"{im}\"")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged users missing after restart: {missing:?}",
+        missing.len()
+    );
+    // Clean shutdown on SIGTERM.
+    let pid = child.id();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            assert!(status.success(), "clean exit on SIGTERM: {status:?}");
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("no exit within 10 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
