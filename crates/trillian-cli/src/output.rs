@@ -177,6 +177,20 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (0 as `-`), for tables.
+pub fn date_time(unix_seconds: u64) -> String {
+    if unix_seconds == 0 {
+        return "-".to_owned();
+    }
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    i64::try_from(unix_seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| unix_seconds.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,11 +210,17 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
-            "ID  NAME                     Z\n\
-             1   Sales                    x\n\
+            "ID  NAME                   Z\n\
+             1   Sales                  x\n\
              10  line\\nbreak\\u{1b}[31m  y\n",
             "columns padded to the widest cell, escapes shown literally"
         );
+    }
+
+    #[test]
+    fn dates_are_utc_and_zero_is_a_dash() {
+        assert_eq!(date_time(1_464_196_567), "2016-05-25 17:16:07 UTC");
+        assert_eq!(date_time(0), "-");
     }
 
     #[test]
@@ -209,18 +229,4 @@ mod tests {
         write_table(&mut out, &["im", "status"], &[]).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "IM  STATUS\n");
     }
-}
-
-/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (0 as `-`), for tables.
-pub fn date_time(unix_seconds: u64) -> String {
-    if unix_seconds == 0 {
-        return "-".to_owned();
-    }
-    let format =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    i64::try_from(unix_seconds)
-        .ok()
-        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| unix_seconds.to_string())
 }

@@ -22,7 +22,7 @@ pub struct Server {
 type TokenRequest = (String, std::sync::mpsc::Sender<Option<String>>);
 
 impl Server {
-    /// The sandbox's token for the user `im` (who must exist).
+    /// A sandbox token of the user `im` (who must exist), issued on first use.
     pub fn user_token(&self, im: &str) -> String {
         let (tx, rx) = std::sync::mpsc::channel();
         self.requests
@@ -57,14 +57,15 @@ fn start_server() -> Server {
                 .await
                 .expect("start sandbox");
             let url = sandbox.url().to_string();
-            let admin = sandbox
-                .admin_token(DOMAIN)
-                .expect("admin token")
-                .to_string();
+            let admin = sandbox.admin_token(DOMAIN);
             ready_tx.send((url, admin)).expect("hand over");
             // Serve token requests for the rest of the test process.
             while let Some((im, reply)) = req_rx.recv().await {
-                let token = sandbox.user_token(DOMAIN, &im).map(|t| t.to_string());
+                let token = sandbox.user_token(DOMAIN, &im).or_else(|| {
+                    sandbox
+                        .issue_token(DOMAIN, trillian_sandbox::Owner::User(im))
+                        .ok()
+                });
                 let _ = reply.send(token);
             }
         });
