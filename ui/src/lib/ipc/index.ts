@@ -1,0 +1,141 @@
+// The UI's one door to the Rust side. Nothing else in ui/ imports @tauri-apps/*.
+//
+// `bindings.ts` is generated from src-tauri (tauri-specta) and committed. This module unwraps its
+// `{ status, data | error }` results: a command's error — or any other rejection (ACL refusal,
+// unknown command, a bug) — becomes a thrown `AppError { code, message }`.
+import { Channel } from '@tauri-apps/api/core';
+import { commands } from './bindings';
+import type {
+  AppInfo,
+  CaCertificateChoice,
+  ConnectionReport,
+  Dashboard,
+  ErrorCode,
+  GroupChatRow,
+  GroupRow,
+  JobEvent,
+  JournalEntry,
+  KeychainStatus,
+  PickedCertificate,
+  PolicyRow,
+  PresenceRow,
+  Profile,
+  ProfileInput,
+  UserRow,
+} from './bindings';
+
+export type {
+  AppInfo,
+  CaCertificateChoice,
+  ConnectionReport,
+  Dashboard,
+  ErrorCode,
+  GroupChatRow,
+  GroupRow,
+  JobEvent,
+  JournalEntry,
+  KeychainStatus,
+  PickedCertificate,
+  PolicyRow,
+  PresenceRow,
+  Profile,
+  ProfileInput,
+  UserRow,
+};
+export type { Counts, Tally, ConnectionOutcome, KeychainState } from './bindings';
+
+/** Every failure the UI shows: a code to branch on and a message for the administrator. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+  }
+}
+
+const CODES: readonly string[] = [
+  'unreachable',
+  'tls',
+  'unauthorized',
+  'wrong_domain',
+  'not_found',
+  'invalid_input',
+  'keychain',
+  'not_connected',
+  'server',
+  'cancelled',
+  'internal',
+];
+
+/** Turns anything a rejected call may carry into an AppError. */
+export function toAppError(e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    const { code, message } = e as { code: unknown; message: unknown };
+    const known = typeof code === 'string' && CODES.includes(code);
+    return new AppError(known ? (code as ErrorCode) : 'internal', String(message));
+  }
+  if (e instanceof Error) return new AppError('internal', e.message);
+  if (typeof e === 'string' && e.length > 0) return new AppError('internal', e);
+  return new AppError('internal', 'Something went wrong.');
+}
+
+type Outcome<T> = { status: 'ok'; data: T } | { status: 'error'; error: unknown };
+
+async function unwrap<T>(call: () => Promise<Outcome<T>>): Promise<T> {
+  let result: Outcome<T>;
+  try {
+    result = await call();
+  } catch (e) {
+    throw toAppError(e);
+  }
+  if (result.status === 'error') throw toAppError(result.error);
+  return result.data;
+}
+
+async function plain<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+/** A long job's progress stream (a Tauri channel). */
+export function jobChannel(onEvent: (event: JobEvent) => void): Channel<JobEvent> {
+  const channel = new Channel<JobEvent>();
+  channel.onmessage = onEvent;
+  return channel;
+}
+
+export const ipc = {
+  appInfo: (): Promise<AppInfo> => plain(() => commands.appInfo()),
+  openExternal: (url: string) => unwrap(() => commands.openExternal(url)),
+
+  profiles: () => unwrap(() => commands.profilesList()),
+  saveProfile: (input: ProfileInput) => unwrap(() => commands.profileSave(input)),
+  removeProfile: (id: string) => unwrap(() => commands.profileRemove(id)),
+  setActive: (id: string) => unwrap(() => commands.profileSetActive(id)),
+  pickCaCertificate: () => unwrap(() => commands.profilePickCaCertificate()),
+
+  keychainStatus: () => unwrap(() => commands.keychainStatus()),
+  useSessionOnly: () => unwrap(() => commands.keychainUseSessionOnly()),
+  setToken: (profileId: string, token: string) => unwrap(() => commands.tokenSet(profileId, token)),
+  clearToken: (profileId: string) => unwrap(() => commands.tokenClear(profileId)),
+
+  testConnection: (profileId: string) => unwrap(() => commands.connectionTest(profileId)),
+  dashboard: () => unwrap(() => commands.dashboardGet()),
+
+  users: () => unwrap(() => commands.usersList()),
+  groups: () => unwrap(() => commands.groupsList()),
+  policies: () => unwrap(() => commands.policiesList()),
+  groupchats: () => unwrap(() => commands.groupchatsList()),
+  presence: () => unwrap(() => commands.presenceList()),
+
+  startSandbox: () => unwrap(() => commands.sandboxStart()),
+  resetSandbox: (onEvent: (event: JobEvent) => void) =>
+    unwrap(() => commands.sandboxReset(jobChannel(onEvent))),
+  journal: (limit: number) => unwrap(() => commands.journalList(limit)),
+  cancelJob: (jobId: string) => unwrap(() => commands.jobCancel(jobId)),
+};

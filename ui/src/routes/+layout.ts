@@ -1,0 +1,3 @@
+// Tauri has no Node server: render everything client-side (SPA); adapter-static writes
+// build/index.html as the fallback page.
+export const ssr = false;
