@@ -134,6 +134,7 @@ mod tests {
             &["profile", "list"],
             &["profile", "remove"],
             &["profile", "use"],
+            &["profile", "test"],
         ];
         for path in paths {
             let mut cmd = &cli;

@@ -43,6 +43,9 @@ pub enum Error {
     /// JSON output could not be written.
     #[error("writing JSON: {0}")]
     Json(#[source] serde_json::Error),
+    /// A check (`profile test`) found a problem; the report was printed.
+    #[error("{message}")]
+    Check { exit: u8, message: String },
     /// Something this build cannot do yet.
     #[error("{0}")]
     Unsupported(String),
@@ -73,6 +76,7 @@ impl Error {
             Error::Core(e) => core_exit_code(e),
             Error::Usage(_) => EXIT_USAGE,
             Error::NoToken(_) => EXIT_AUTH,
+            Error::Check { exit, .. } => *exit,
             Error::NotFound(_)
             | Error::Unsupported(_)
             | Error::Io { .. }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use trillian_core::{Core, Profile, ProfileDraft, ProfileKind, Token};
+use trillian_core::{ConnectionReport, Core, Counts, Profile, ProfileDraft, ProfileKind, Token};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -20,6 +20,12 @@ pub enum Command {
     List,
     /// Remove a profile and its stored token.
     Remove {
+        /// The profile's name (or id).
+        name: String,
+    },
+    /// Test a profile as the app's "Test connection" does: reach the server with the stored
+    /// token and count the domain's users, groups, policies and group chats.
+    Test {
         /// The profile's name (or id).
         name: String,
     },
@@ -152,6 +158,19 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
                 profile.name
             )))
         }
+        Command::Test { name } => {
+            let profile = Context::find_profile(&core, &name)?;
+            let report = core.test_connection(&profile.id).await?;
+            let view = TestView::new(&profile, &report);
+            out.one(&view)?;
+            match view.exit_code() {
+                0 => Ok(()),
+                exit => Err(Error::Check {
+                    exit,
+                    message: format!("{}: {}", view.result, view.reason),
+                }),
+            }
+        }
         Command::Use { name } => {
             let profile = Context::find_profile(&core, &name)?;
             core.set_active(&profile.id)?;
@@ -160,5 +179,99 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
                 profile.name
             )))
         }
+    }
+}
+
+/// The result of `profile test` as printed.
+#[derive(Debug, Serialize)]
+pub struct TestView {
+    pub profile: String,
+    /// `ok`, `unreachable`, `tls`, `wrong_token`, `wrong_domain`, `no_token` or `failed`.
+    pub result: &'static str,
+    pub reason: String,
+    /// The domain's counts when the result is `ok`.
+    pub counts: Option<CountsView>,
+}
+
+/// The domain's counts as printed.
+#[derive(Debug, Serialize)]
+pub struct CountsView {
+    pub users: usize,
+    pub groups: usize,
+    pub policies: usize,
+    pub groupchats: usize,
+    pub online: usize,
+}
+
+impl From<&Counts> for CountsView {
+    fn from(c: &Counts) -> Self {
+        Self {
+            users: c.users,
+            groups: c.groups,
+            policies: c.policies,
+            groupchats: c.groupchats,
+            online: c.online,
+        }
+    }
+}
+
+impl TestView {
+    fn new(profile: &Profile, report: &ConnectionReport) -> Self {
+        let (result, reason, counts) = match report {
+            ConnectionReport::Ok { counts } => {
+                ("ok", String::new(), Some(CountsView::from(counts)))
+            }
+            ConnectionReport::Unreachable { reason } => ("unreachable", reason.clone(), None),
+            ConnectionReport::Tls { reason } => ("tls", reason.clone(), None),
+            ConnectionReport::WrongToken { reason } => ("wrong_token", reason.clone(), None),
+            ConnectionReport::WrongDomain { reason } => ("wrong_domain", reason.clone(), None),
+            ConnectionReport::NoToken => ("no_token", "no token is stored".to_owned(), None),
+            ConnectionReport::Failed { reason, .. } => ("failed", reason.clone(), None),
+        };
+        Self {
+            profile: profile.name.clone(),
+            result,
+            reason,
+            counts,
+        }
+    }
+
+    fn exit_code(&self) -> u8 {
+        match self.result {
+            "ok" => 0,
+            "unreachable" | "tls" => crate::EXIT_NETWORK,
+            "wrong_token" | "wrong_domain" | "no_token" => crate::EXIT_AUTH,
+            _ => crate::EXIT_API,
+        }
+    }
+}
+
+impl Record for TestView {
+    const COLUMNS: &'static [&'static str] = &[
+        "profile",
+        "result",
+        "reason",
+        "users",
+        "groups",
+        "policies",
+        "groupchats",
+        "online",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let count = |f: fn(&CountsView) -> usize| {
+            self.counts
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), |c| f(c).to_string())
+        };
+        vec![
+            self.profile.clone(),
+            self.result.to_owned(),
+            self.reason.clone(),
+            count(|c| c.users),
+            count(|c| c.groups),
+            count(|c| c.policies),
+            count(|c| c.groupchats),
+            count(|c| c.online),
+        ]
     }
 }

@@ -8,6 +8,7 @@ mod common;
 mod errors;
 mod groupchats;
 mod groups;
+mod hostile;
 mod policies;
 mod presence;
 mod profile;

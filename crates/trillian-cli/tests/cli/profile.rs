@@ -57,10 +57,17 @@ fn profile_add_through_stdin_then_use_it() {
         );
     }
 
-    // Used by name, then as the active profile.
-    inv.run(&["--profile", "lab", "--output", "json", "groups", "list"])
+    // A later command uses the stored token: the app's connection test, through trillian-core.
+    let test = inv
+        .run(&["--output", "json", "profile", "test", "lab"])
         .ok()
         .json();
+    assert_eq!(test["result"], "ok", "the stored token works: {test}");
+    assert!(
+        test["counts"]["groups"].as_u64().unwrap_or(0) >= 1,
+        "counts: {test}"
+    );
+    // No active profile yet: commands without --profile say so (usage).
     inv.run(&["groups", "list"]).code(2);
     inv.run(&["profile", "use", "lab"]).ok();
     let list = inv
@@ -68,7 +75,6 @@ fn profile_add_through_stdin_then_use_it() {
         .ok()
         .json();
     assert_eq!(list[0]["active"], true);
-    inv.run(&["--output", "json", "users", "list"]).ok().json();
 
     // A second profile with a wrong token: auth error, and the sentinel never printed.
     let mut wrong = inv
@@ -89,7 +95,11 @@ fn profile_add_through_stdin_then_use_it() {
         .ok();
     let mut bad = inv.clone();
     bad.secrets.push(crate::common::SENTINEL_TOKEN.to_owned());
-    bad.run(&["--profile", "bad", "users", "list"]).code(3);
+    let test = bad
+        .run(&["--output", "json", "profile", "test", "bad"])
+        .code(3)
+        .json();
+    assert_eq!(test["result"], "wrong_token", "{test}");
     bad.run(&["profile", "remove", "bad"]).ok();
     bad.run(&["--profile", "bad", "users", "list"]).code(2);
 

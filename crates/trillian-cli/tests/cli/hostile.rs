@@ -1,0 +1,96 @@
+//! Servers that misbehave: echo the request (token included) in their errors, answer garbage,
+//! redirect elsewhere. Whatever they do, the token never reaches the CLI's output, and the exit
+//! code says what kind of failure it was.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::Duration;
+
+use crate::common::{Invocation, SENTINEL_TOKEN};
+
+/// Serves every connection with `respond(request line)` until the test process ends.
+fn serve(respond: fn(&str) -> String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head);
+            let line = text.lines().next().unwrap_or_default().to_owned();
+            let _ = stream.write_all(respond(&line).as_bytes());
+        }
+    });
+    url
+}
+
+fn response(status: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn server_error_echoing_the_request_exits_1_without_the_token() {
+    let url = serve(|line| {
+        response(
+            "500 Internal Server Error",
+            "text/xml",
+            &format!("<response><error>cannot serve {line}</error></response>"),
+        )
+    });
+    let run = Invocation::one_off(&url, SENTINEL_TOKEN)
+        .run(&["groups", "list"])
+        .code(1);
+    assert!(
+        run.stderr.contains("cannot serve"),
+        "the server's reason is shown: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unauthorized_echoing_the_request_exits_3_without_the_token() {
+    let url = serve(|line| {
+        response(
+            "401 Unauthorized",
+            "text/xml",
+            &format!("<response><error>bad token in {line}</error></response>"),
+        )
+    });
+    Invocation::one_off(&url, SENTINEL_TOKEN)
+        .run(&["users", "get", "a@example.com"])
+        .code(3);
+}
+
+#[test]
+fn undecodable_answer_echoing_the_request_exits_1_without_the_token() {
+    let url = serve(|line| response("200 OK", "text/xml", &format!("<response><user {line}")));
+    Invocation::one_off(&url, SENTINEL_TOKEN)
+        .run(&["--output", "json", "users", "list"])
+        .code(1);
+}
+
+#[test]
+fn redirect_to_another_origin_is_not_followed() {
+    let url = serve(|line| {
+        let path = line.split(' ').nth(1).unwrap_or("/");
+        format!(
+            "HTTP/1.1 302 Found\r\nlocation: http://127.0.0.2:9{path}\r\ncontent-length: 0\r\n\
+             connection: close\r\n\r\n"
+        )
+    });
+    let run = Invocation::one_off(&url, SENTINEL_TOKEN).run(&["policies", "list"]);
+    assert_ne!(
+        run.code, 0,
+        "a redirect elsewhere is an error: {}",
+        run.stderr
+    );
+}
