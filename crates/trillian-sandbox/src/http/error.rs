@@ -55,7 +55,7 @@ impl IntoResponse for ApiError {
             }
         };
         let mut w = XmlWriter::response();
-        w.text_el("error", &reason);
+        w.raw(super::xml::inner(&trillian_api::xml::encode_error(&reason)));
         Xml::with_status(status, w).into_response()
     }
 }

@@ -9,9 +9,10 @@ use rusqlite::Connection;
 use super::error::{ApiError, ApiResult};
 use super::user::check_policy;
 use super::xml::{Xml, XmlWriter};
-use super::{Form, Principal, Query, Seg, id, route};
+use super::{Form, Principal, Query, Seg, id, route, unsigned};
 use crate::AppState;
 use crate::store::group::{self, GroupRow};
+use trillian_api::model::Group;
 
 pub fn router() -> Router<AppState> {
     let r = Router::new();
@@ -33,36 +34,26 @@ fn peers_href(root: &str, id: i64) -> String {
     format!("{root}/groups/{id}/peers/")
 }
 
-/// `<peers href="..."><peer id="1"/>...</peers>` (self-closing when empty).
+/// `<peers href="..."><peer id="1"/>...</peers>`.
 fn write_peers(w: &mut XmlWriter, root: &str, id: i64, peers: &[i64]) {
-    w.open("peers").attr("href", &peers_href(root, id));
-    if peers.is_empty() {
-        w.end_empty();
-        return;
-    }
-    w.end_open();
-    for p in peers {
-        w.open("peer").attr_num("id", *p).end_empty();
-    }
-    w.close("peers");
+    let list: Vec<u64> = peers.iter().map(|p| unsigned(*p)).collect();
+    let doc = trillian_api::xml::encode_peers(Some(&peers_href(root, id)), &list);
+    w.raw(super::xml::inner(&doc));
 }
 
 /// Writes `<group id="...">...</group>`; `peers` expanded when given.
 pub fn write_group(w: &mut XmlWriter, root: &str, g: &GroupRow, peers: Option<&[i64]>) {
-    w.open("group").attr_num("id", g.id).end_open();
-    w.text_el("displayname", &g.displayname)
-        .text_el("name", &g.name)
-        .num_el("parent", g.parent);
-    match peers {
-        Some(list) => write_peers(w, root, g.id, list),
-        None => {
-            w.href_el("peers", &peers_href(root, g.id));
-        }
-    }
-    w.num_el("policy", g.policy)
-        .num_el("priority", g.priority)
-        .num_el("type", g.kind)
-        .close("group");
+    w.model(&Group {
+        id: unsigned(g.id),
+        displayname: g.displayname.clone(),
+        name: g.name.clone(),
+        parent: unsigned(g.parent),
+        peers_href: Some(peers_href(root, g.id)),
+        peers: peers.unwrap_or(&[]).iter().map(|p| unsigned(*p)).collect(),
+        policy: unsigned(g.policy),
+        priority: g.priority,
+        kind: u32::try_from(g.kind).unwrap_or(0),
+    });
 }
 
 /// The group addressed by the path, or 404.
@@ -336,7 +327,7 @@ async fn add_peer(
             group::add_peer(&tx, g.id, peer_id)?;
             tx.commit()?;
             let mut w = XmlWriter::response();
-            w.open("peer").attr_num("id", peer_id).end_empty();
+            w.raw(&format!("<peer id=\"{peer_id}\"/>"));
             Ok(Xml::created(w))
         })
         .await

@@ -7,11 +7,13 @@ use axum::routing::{get, post};
 use rusqlite::Connection;
 
 use super::error::{ApiError, ApiResult};
+use super::xml::inner;
 use super::xml::{Xml, XmlWriter};
 use super::{Form, Principal, Query, Seg, route, seg};
 use crate::AppState;
 use crate::store::groupchat::{self, GroupchatRow};
 use crate::store::user;
+use trillian_api::model::{GroupChat, GroupChatFlags, Member, MemberFlags};
 
 /// GROUPCHAT_MEMBER_OP.
 pub const MEMBER_OP: u32 = 0x1;
@@ -54,25 +56,21 @@ pub fn member_access(c: &Connection, p: &Principal, gc: &GroupchatRow) -> ApiRes
     }
 }
 
-fn write_members(w: &mut XmlWriter, href: &str, members: &[(String, u32)]) {
-    w.open("members").attr("href", href);
-    if members.is_empty() {
-        w.end_empty();
-        return;
-    }
-    w.end_open();
-    for (im, flags) in members {
-        write_member(w, im, *flags);
-    }
-    w.close("members");
+fn members_model(members: &[(String, u32)]) -> Vec<Member> {
+    members
+        .iter()
+        .map(|(im, flags)| Member {
+            name: im.clone(),
+            flags: MemberFlags::from_bits_retain(*flags),
+        })
+        .collect()
 }
 
 fn write_member(w: &mut XmlWriter, im: &str, flags: u32) {
-    w.open("member")
-        .attr("name", im)
-        .end_open()
-        .num_el("flags", i64::from(flags))
-        .close("member");
+    w.model(&Member {
+        name: im.to_owned(),
+        flags: MemberFlags::from_bits_retain(flags),
+    });
 }
 
 /// Writes `<groupchat name="...">...</groupchat>` with optional expansions.
@@ -84,34 +82,23 @@ pub fn write_groupchat(
     members: Option<&[(String, u32)]>,
 ) {
     let base = format!("{root}/groupchats/{}", seg(&g.name));
-    w.open("groupchat").attr("name", &g.name).end_open();
-    w.text_el("displayname", &g.displayname)
-        .num_el("flags", i64::from(g.flags));
-    let groups_href = format!("{base}/groups/");
-    match groups {
-        Some(list) if !list.is_empty() => {
-            w.open("groups").attr("href", &groups_href).end_open();
-            for id in list {
-                w.open("group").attr_num("id", *id).end_empty();
-            }
-            w.close("groups");
-        }
-        _ => {
-            w.href_el("groups", &groups_href);
-        }
-    }
-    w.href_el("media", &format!("{base}/media/"));
-    let members_href = format!("{base}/members/");
-    match members {
-        Some(list) => write_members(w, &members_href, list),
-        None => {
-            w.href_el("members", &members_href);
-        }
-    }
-    w.num_el("messageTimestamp", g.message_timestamp)
-        .href_el("messages", &format!("{base}/messages/"))
-        .text_el("topic", &g.topic)
-        .close("groupchat");
+    w.model(&GroupChat {
+        name: g.name.clone(),
+        displayname: g.displayname.clone(),
+        flags: GroupChatFlags::from_bits_retain(g.flags),
+        topic: g.topic.clone(),
+        message_timestamp: super::unsigned(g.message_timestamp),
+        groups_href: Some(format!("{base}/groups/")),
+        groups: groups
+            .unwrap_or(&[])
+            .iter()
+            .map(|id| super::unsigned(*id))
+            .collect(),
+        media_href: Some(format!("{base}/media/")),
+        members_href: Some(format!("{base}/members/")),
+        members: members.map(members_model).unwrap_or_default(),
+        messages_href: Some(format!("{base}/messages/")),
+    });
 }
 
 struct Expand {
@@ -276,7 +263,8 @@ async fn members(
             let list = groupchat::members(c, g.id)?;
             let mut w = XmlWriter::response();
             let href = format!("{root}/groupchats/{}/members/", seg(&g.name));
-            write_members(&mut w, &href, &list);
+            let doc = trillian_api::xml::encode_members(Some(&href), &members_model(&list));
+            w.raw(inner(&doc));
             Ok(Xml::ok(w))
         })
         .await

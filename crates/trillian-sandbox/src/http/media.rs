@@ -16,6 +16,7 @@ use super::xml::{Xml, XmlWriter};
 use super::{Form, Principal, Query, Seg, route};
 use crate::AppState;
 use crate::store::{self, media, media::MediaRow};
+use trillian_api::model::MediaItem;
 
 /// The largest thumbnail the API accepts.
 pub const MAX_THUMBNAIL: usize = 65_535;
@@ -85,16 +86,17 @@ fn resolve(c: &Connection, p: &Principal, kind: Kind, owner: &str, write: bool) 
 
 /// Writes `<media m="...">...</media>`.
 pub fn write_media(w: &mut XmlWriter, m: &MediaRow) {
-    w.open("media").attr("m", &m.m).end_open();
-    w.num_el("createdAt", m.created_at)
-        .num_el("expiresAt", m.expires_at)
-        .num_el("size", m.size)
-        .text_el("owner", &m.owner)
-        .text_el("type", &m.kind)
-        .text_el("name", &m.name)
-        .text_el("thumbnail", &m.thumb_sha)
-        .text_el("data", &m.m)
-        .close("media");
+    w.model(&MediaItem {
+        id: m.m.clone(),
+        created_at: super::unsigned(m.created_at),
+        expires_at: super::unsigned(m.expires_at),
+        size: super::unsigned(m.size),
+        owner: m.owner.clone(),
+        content_type: m.kind.clone(),
+        name: m.name.clone(),
+        thumbnail: m.thumb_sha.clone(),
+        data: m.m.clone(),
+    });
 }
 
 async fn list(

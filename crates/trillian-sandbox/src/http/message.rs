@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::store;
 use crate::store::groupchat::GroupchatRow;
 use crate::store::message::{self, ConversationRow, MessageRow};
+use trillian_api::model::{Message, MessageHistory, MessageWeek};
 
 /// GROUPCHAT_DISABLE_MESSAGE_SEND.
 const DISABLE_MESSAGE_SEND: u32 = 0x2000;
@@ -207,26 +208,22 @@ fn write_conversation(
         Some(r) => message::weeks(c, r.id)?,
         None => Vec::new(),
     };
-    w.open("messages")
-        .attr("conversation", conv)
-        .attr("medium", MEDIUM)
-        .attr("name", name)
-        .attr_num("revision", row.map(|r| r.revision).unwrap_or(0));
-    if weeks.is_empty() {
-        w.end_empty();
-        return Ok(());
-    }
-    w.end_open();
-    for wk in weeks {
-        w.open("week")
-            .attr_num("flags", 0)
-            .attr("href", &format!("{href}{conv}/{}/{}/", wk.year, wk.week))
-            .attr_num("messages", wk.messages)
-            .attr_num("week", i64::from(wk.week))
-            .attr_num("year", i64::from(wk.year))
-            .end_empty();
-    }
-    w.close("messages");
+    w.model(&MessageHistory {
+        conversation: conv.to_owned(),
+        medium: MEDIUM.to_owned(),
+        name: name.to_owned(),
+        revision: super::unsigned(row.map(|r| r.revision).unwrap_or(0)),
+        weeks: weeks
+            .iter()
+            .map(|wk| MessageWeek {
+                year: wk.year,
+                week: u32::from(wk.week),
+                messages: super::unsigned(wk.messages),
+                flags: 0,
+                href: Some(format!("{href}{conv}/{}/{}/", wk.year, wk.week)),
+            })
+            .collect(),
+    });
     Ok(())
 }
 
@@ -287,11 +284,15 @@ fn parse_week(year: &str, week: &str) -> ApiResult<(i32, u8)> {
 
 /// Writes `<message timestamp=".." from="..">text</message>`.
 pub fn write_message(w: &mut XmlWriter, m: &MessageRow) {
-    w.open("message")
-        .attr_num("timestamp", m.timestamp)
-        .attr("from", &m.from)
-        .end_open();
-    w.text(&m.text).close("message");
+    w.model(&message_model(m));
+}
+
+fn message_model(m: &MessageRow) -> Message {
+    Message {
+        timestamp: super::unsigned(m.timestamp),
+        from: m.from.clone(),
+        text: m.text.clone(),
+    }
 }
 
 async fn week(
@@ -315,15 +316,8 @@ async fn week(
                 None => Vec::new(),
             };
             let mut w = XmlWriter::with_capacity(64 + list.len() * 128);
-            if list.is_empty() {
-                w.open("messages").end_empty();
-            } else {
-                w.open("messages").end_open();
-                for m in &list {
-                    write_message(&mut w, m);
-                }
-                w.close("messages");
-            }
+            let models: Vec<Message> = list.iter().map(message_model).collect();
+            w.raw(&trillian_api::xml::encode_message_block(&models));
             Ok(Xml::ok(w))
         })
         .await

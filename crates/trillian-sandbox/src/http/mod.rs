@@ -244,6 +244,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Seg<T> 
     }
 }
 
+/// A stored (non-negative) integer as the models' unsigned type.
+pub fn unsigned(x: i64) -> u64 {
+    u64::try_from(x).unwrap_or(0)
+}
+
 /// Parses an integer id from a path segment.
 pub fn id(what: &str, s: &str) -> ApiResult<i64> {
     s.parse()

@@ -13,6 +13,7 @@ use super::xml::{Xml, XmlWriter};
 use super::{Form, Principal, Seg, id, route};
 use crate::AppState;
 use crate::store::policy::{self, PolicyRow};
+use trillian_api::model::{Policy, PolicyItems};
 
 pub fn router() -> Router<AppState> {
     let r = Router::new();
@@ -26,10 +27,12 @@ pub fn router() -> Router<AppState> {
 
 /// Writes `<policy id="..."><data>...</data><name>...</name></policy>`.
 pub fn write_policy(w: &mut XmlWriter, p: &PolicyRow) {
-    w.open("policy").attr_num("id", p.id).end_open();
-    w.text_el("data", &p.data)
-        .text_el("name", &p.name)
-        .close("policy");
+    w.model(&Policy {
+        id: super::unsigned(p.id),
+        name: p.name.clone(),
+        // Stored data was checked to be Base64 of UTF-8 on the way in.
+        data: PolicyItems::from_base64(&p.data).unwrap_or_default(),
+    });
 }
 
 fn find(c: &Connection, d: i64, raw: &str) -> ApiResult<PolicyRow> {

@@ -11,6 +11,7 @@ use super::xml::{Xml, XmlWriter};
 use super::{Form, Principal, Seg, route};
 use crate::AppState;
 use crate::store::{self, presence};
+use trillian_api::model::{Device, Presence, PresenceStatus};
 
 /// The highest status value (4 invisible, 5 idle).
 const MAX_STATUS: u32 = 5;
@@ -36,36 +37,29 @@ async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
             let mut w = XmlWriter::response();
             let mut at = 0;
             for r in &rows {
-                w.open("presence")
-                    .attr("name", &r.im)
-                    .attr_num("status", i64::from(r.status))
-                    .attr("message", &r.message)
-                    .attr_num("timestamp", r.timestamp)
-                    .end_open();
                 // Devices are sorted by user id, like the presence rows.
                 while at < devices.len() && devices[at].user_id < r.user_id {
                     at += 1;
                 }
-                let start = at;
+                let mut mine = Vec::new();
                 while at < devices.len() && devices[at].user_id == r.user_id {
+                    let dev = &devices[at];
+                    mine.push(Device {
+                        ip: dev.ip,
+                        name: dev.name.clone(),
+                        platform: dev.platform.clone(),
+                        version: dev.version.clone(),
+                        build: dev.build.clone(),
+                    });
                     at += 1;
                 }
-                if start == at {
-                    w.open("devices").end_empty();
-                } else {
-                    w.open("devices").end_open();
-                    for dev in &devices[start..at] {
-                        w.open("device")
-                            .attr_num("ip", i64::from(dev.ip))
-                            .attr("name", &dev.name)
-                            .attr("platform", &dev.platform)
-                            .attr("version", &dev.version)
-                            .attr("build", &dev.build)
-                            .end_empty();
-                    }
-                    w.close("devices");
-                }
-                w.close("presence");
+                w.model(&Presence {
+                    name: r.im.clone(),
+                    status: PresenceStatus::from_code(r.status),
+                    message: r.message.clone(),
+                    timestamp: super::unsigned(r.timestamp),
+                    devices: mine,
+                });
             }
             Ok(Xml::ok(w))
         })

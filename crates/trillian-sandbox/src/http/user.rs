@@ -10,9 +10,10 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::error::{ApiError, ApiResult};
 use super::xml::{Xml, XmlWriter};
-use super::{Form, Principal, RawBody, Seg, parse_pairs, route, seg};
+use super::{Form, Principal, RawBody, Seg, parse_pairs, route, seg, unsigned};
 use crate::AppState;
 use crate::store::{self, group, media, policy, token, user::UserRow};
+use trillian_api::model::{User, UserFlags};
 
 pub fn router() -> Router<AppState> {
     let r = Router::new();
@@ -38,17 +39,18 @@ pub fn router() -> Router<AppState> {
 /// Writes `<user name="...">...</user>`.
 pub fn write_user(w: &mut XmlWriter, root: &str, u: &UserRow) {
     let base = format!("{root}/users/{}", seg(&u.im));
-    w.open("user").attr("name", &u.im).end_open();
-    w.text_el("displayname", &u.displayname)
-        .text_el("email", &u.email)
-        .num_el("group", u.group)
-        .num_el("policy", u.policy)
-        .num_el("flags", i64::from(u.flags))
-        .num_el("createdAt", u.created_at)
-        .href_el("addressbook", &format!("{base}/addressbook/"))
-        .href_el("media", &format!("{base}/media/"))
-        .href_el("messages", &format!("{base}/messages/"))
-        .close("user");
+    w.model(&User {
+        name: u.im.clone(),
+        displayname: u.displayname.clone(),
+        email: u.email.clone(),
+        group: unsigned(u.group),
+        policy: unsigned(u.policy),
+        flags: UserFlags::from_bits_retain(u.flags),
+        created_at: unsigned(u.created_at),
+        addressbook_href: Some(format!("{base}/addressbook/")),
+        media_href: Some(format!("{base}/media/")),
+        messages_href: Some(format!("{base}/messages/")),
+    });
 }
 
 async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {

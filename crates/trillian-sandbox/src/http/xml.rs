@@ -1,31 +1,12 @@
-//! Writing XML answers: an append-only writer (no intermediate tree) and the responder.
+//! Writing XML answers: models are written by trillian-api's own writers (so that client and
+//! server cannot drift apart) into one growing `<response>` string, then sent by [`Xml`].
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::fmt::Write as _;
 
-/// Appends escaped XML to one growing string.
+/// Appends models to one `<response>` document, without an intermediate tree.
 pub struct XmlWriter {
     buf: String,
-}
-
-/// Escapes text or an attribute value.
-pub fn escape_into(buf: &mut String, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&apos;",
-            _ => continue,
-        };
-        buf.push_str(&s[last..i]);
-        buf.push_str(rep);
-        last = i + 1;
-    }
-    buf.push_str(&s[last..]);
 }
 
 impl XmlWriter {
@@ -41,68 +22,16 @@ impl XmlWriter {
         XmlWriter { buf }
     }
 
-    /// `<name` — follow with attributes, then [`XmlWriter::end_open`] or [`XmlWriter::end_empty`].
-    pub fn open(&mut self, name: &str) -> &mut Self {
-        self.buf.push('<');
-        self.buf.push_str(name);
+    /// Appends a model in its XML form, written by trillian-api (the client's own model types).
+    pub fn model<T: trillian_api::xml::XmlModel>(&mut self, item: &T) -> &mut Self {
+        item.write(&mut self.buf);
         self
     }
 
-    pub fn attr(&mut self, name: &str, value: &str) -> &mut Self {
-        self.buf.push(' ');
-        self.buf.push_str(name);
-        self.buf.push_str("=\"");
-        escape_into(&mut self.buf, value);
-        self.buf.push('"');
+    /// Appends XML made by trillian-api's encoders.
+    pub fn raw(&mut self, xml: &str) -> &mut Self {
+        self.buf.push_str(xml);
         self
-    }
-
-    pub fn attr_num(&mut self, name: &str, value: i64) -> &mut Self {
-        let _ = write!(self.buf, " {name}=\"{value}\"");
-        self
-    }
-
-    pub fn end_open(&mut self) -> &mut Self {
-        self.buf.push('>');
-        self
-    }
-
-    pub fn end_empty(&mut self) -> &mut Self {
-        self.buf.push_str("/>");
-        self
-    }
-
-    pub fn close(&mut self, name: &str) -> &mut Self {
-        self.buf.push_str("</");
-        self.buf.push_str(name);
-        self.buf.push('>');
-        self
-    }
-
-    /// `<name>text</name>`, or `<name/>` when empty.
-    pub fn text_el(&mut self, name: &str, text: &str) -> &mut Self {
-        if text.is_empty() {
-            return self.open(name).end_empty();
-        }
-        self.open(name).end_open();
-        escape_into(&mut self.buf, text);
-        self.close(name)
-    }
-
-    /// Escaped text inside the element currently open.
-    pub fn text(&mut self, text: &str) -> &mut Self {
-        escape_into(&mut self.buf, text);
-        self
-    }
-
-    pub fn num_el(&mut self, name: &str, value: i64) -> &mut Self {
-        let _ = write!(self.buf, "<{name}>{value}</{name}>");
-        self
-    }
-
-    /// `<name href="..."/>`.
-    pub fn href_el(&mut self, name: &str, href: &str) -> &mut Self {
-        self.open(name).attr("href", href).end_empty()
     }
 
     /// Closes `<response>` and returns the document.
@@ -110,6 +39,12 @@ impl XmlWriter {
         self.buf.push_str("</response>");
         self.buf
     }
+}
+
+/// The content of a `<response>` document made by trillian-api's encoders.
+pub fn inner(doc: &str) -> &str {
+    let doc = doc.strip_prefix("<response>").unwrap_or(doc);
+    doc.strip_suffix("</response>").unwrap_or(doc)
 }
 
 /// An XML answer.
@@ -149,26 +84,25 @@ impl IntoResponse for Xml {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trillian_api::model::Member;
 
     #[test]
-    fn escapes_all_five() {
+    fn escapes_all_five_in_attributes_and_text() {
         let mut w = XmlWriter::response();
-        w.open("user")
-            .attr("name", "a\"'<&>")
-            .end_open()
-            .text_el("displayname", "<&>\"'");
-        w.close("user");
-        assert_eq!(
-            w.finish(),
-            "<response><user name=\"a&quot;&apos;&lt;&amp;&gt;\"><displayname>&lt;&amp;&gt;&quot;\
-             &apos;</displayname></user></response>"
-        );
+        w.model(&Member {
+            name: "a\"'<&>".into(),
+            ..Member::default()
+        });
+        let doc = w.finish();
+        assert!(doc.starts_with("<response><member name=\"a&quot;"), "{doc}");
+        assert!(!doc.contains("<&>"), "escaped: {doc}");
     }
 
     #[test]
-    fn empty_text_is_self_closing() {
-        let mut w = XmlWriter::response();
-        w.text_el("topic", "");
-        assert_eq!(w.finish(), "<response><topic/></response>");
+    fn inner_strips_the_response_element() {
+        assert_eq!(
+            inner("<response><peer id=\"1\"/></response>"),
+            "<peer id=\"1\"/>"
+        );
     }
 }
