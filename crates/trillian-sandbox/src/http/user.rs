@@ -188,6 +188,11 @@ async fn update(
     let displayname = f.get("displayname").map(str::to_owned);
     let email = f.get("email").map(str::to_owned);
     let password = f.get("password").map(str::to_owned);
+    let new_im = f
+        .get("im")
+        .filter(|v| !v.is_empty())
+        .map(|v| im_address(&p.domain, v))
+        .transpose()?;
     if password.as_deref() == Some("") {
         return Err(ApiError::bad("password cannot be empty"));
     }
@@ -215,6 +220,13 @@ async fn update(
                 u.email = v;
             }
             store::user::update(&tx, &u)?;
+            if let Some(new_im) = new_im.filter(|n| *n != u.im) {
+                if store::user::get(&tx, d, &new_im)?.is_some() {
+                    return Err(ApiError::bad(format!("user {new_im} already exists")));
+                }
+                store::user::rename(&tx, d, u.id, &u.im, &new_im)?;
+                u.im = new_im;
+            }
             if let Some(pw) = password {
                 store::user::set_password(&tx, u.id, &hash_password(&u.im, &pw))?;
             }

@@ -141,3 +141,23 @@ pub fn delete_avatar(conn: &Connection, user_id: i64) -> rusqlite::Result<bool> 
         .execute(params![user_id])?
         > 0)
 }
+
+/// Changes a user's IM address everywhere it is a key (tokens, media, conversations).
+pub fn rename(
+    conn: &Connection,
+    domain_id: i64,
+    id: i64,
+    old: &str,
+    new: &str,
+) -> rusqlite::Result<()> {
+    conn.execute("UPDATE user SET im = ?2 WHERE id = ?1", params![id, new])?;
+    for sql in [
+        "UPDATE token SET owner = ?3 WHERE domain_id = ?1 AND owner = ?2",
+        "UPDATE media SET owner = ?3 WHERE domain_id = ?1 AND owner = ?2",
+        "UPDATE conversation SET a = ?3 WHERE domain_id = ?1 AND a = ?2",
+        "UPDATE conversation SET b = ?3 WHERE domain_id = ?1 AND b = ?2",
+    ] {
+        conn.execute(sql, params![domain_id, old, new])?;
+    }
+    Ok(())
+}
