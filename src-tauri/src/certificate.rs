@@ -23,10 +23,12 @@ pub fn read_pem_file(path: &Path) -> IpcResult<PemFile> {
         return Err(IpcError::invalid("Pick a certificate file, not a folder."));
     }
     if meta.len() > MAX_PEM_BYTES {
-        return Err(IpcError::invalid("That file is too large to be a CA certificate."));
+        return Err(IpcError::invalid(
+            "That file is too large to be a CA certificate.",
+        ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|_| IpcError::invalid("The certificate file cannot be read."))?;
+    let bytes = std::fs::read(path)
+        .map_err(|_| IpcError::invalid("The certificate file cannot be read."))?;
     let pem = String::from_utf8(bytes)
         .map_err(|_| IpcError::invalid("The certificate must be a PEM (text) file."))?;
     check_pem(&pem)?;
@@ -34,7 +36,11 @@ pub fn read_pem_file(path: &Path) -> IpcResult<PemFile> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "certificate.pem".into());
-    Ok(PemFile { path: path.to_path_buf(), file_name, pem })
+    Ok(PemFile {
+        path: path.to_path_buf(),
+        file_name,
+        pem,
+    })
 }
 
 /// At least one complete `CERTIFICATE` block, and no private key.
@@ -48,7 +54,9 @@ pub fn check_pem(pem: &str) -> IpcResult<()> {
     let end = pem.find("-----END CERTIFICATE-----");
     match (begin, end) {
         (Some(b), Some(e)) if b < e => Ok(()),
-        _ => Err(IpcError::invalid("No PEM certificate (BEGIN CERTIFICATE) found in that file.")),
+        _ => Err(IpcError::invalid(
+            "No PEM certificate (BEGIN CERTIFICATE) found in that file.",
+        )),
     }
 }
 
@@ -74,7 +82,10 @@ mod tests {
         let cases: [(&str, &[u8]); 4] = [
             ("der.cer", &[0x30, 0x82, 0xff, 0xfe]),
             ("empty.pem", b""),
-            ("key.pem", b"-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n"),
+            (
+                "key.pem",
+                b"-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n",
+            ),
             ("half.pem", b"-----BEGIN CERTIFICATE-----\nMIIB\n"),
         ];
         for (name, body) in cases {
@@ -84,8 +95,14 @@ mod tests {
         }
         let big = dir.path().join("big.pem");
         std::fs::write(&big, CERT.repeat(30_000)).unwrap();
-        assert!(read_pem_file(&big).is_err(), "an oversized file must be refused");
-        assert!(read_pem_file(dir.path()).is_err(), "a folder must be refused");
+        assert!(
+            read_pem_file(&big).is_err(),
+            "an oversized file must be refused"
+        );
+        assert!(
+            read_pem_file(dir.path()).is_err(),
+            "a folder must be refused"
+        );
         assert!(read_pem_file(&dir.path().join("missing.pem")).is_err());
     }
 }

@@ -44,7 +44,10 @@ pub struct IpcError {
 
 impl IpcError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -100,7 +103,11 @@ mod tests {
     #[test]
     fn core_errors_keep_their_reason_and_get_a_code() {
         let e: IpcError = trillian_core::Error::NoActiveProfile.into();
-        assert_eq!(e.code, ErrorCode::NotConnected, "no active profile sends the UI to Connect");
+        assert_eq!(
+            e.code,
+            ErrorCode::NotConnected,
+            "no active profile sends the UI to Connect"
+        );
         assert!(e.message.starts_with("No active profile"), "{}", e.message);
         let e: IpcError = trillian_core::Error::ProfileNotFound("p1".into()).into();
         assert_eq!(e.code, ErrorCode::NotFound);

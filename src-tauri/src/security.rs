@@ -30,54 +30,99 @@ fn capability_files() -> Vec<String> {
 #[test]
 fn build_rs_puts_every_command_under_the_acl() {
     let build = read("build.rs");
-    assert!(build.contains("AppManifest::new().commands(COMMANDS)"), "build.rs must declare commands");
-    assert!(build.contains(r#"include!("src/commands/names.rs")"#), "build.rs must use names.rs");
+    assert!(
+        build.contains("AppManifest::new().commands(COMMANDS)"),
+        "build.rs must declare commands"
+    );
+    assert!(
+        build.contains(r#"include!("src/commands/names.rs")"#),
+        "build.rs must use names.rs"
+    );
     // What tauri-build generated from it: the app manifest lists an allow- permission per command.
     let acl = json("gen/schemas/acl-manifests.json");
     let app = &acl["__app-acl__"]["permissions"];
     for name in NAMES {
         let id = format!("allow-{}", name.replace('_', "-"));
-        assert!(app.get(&id).is_some(), "{id} missing from the generated app ACL manifest");
+        assert!(
+            app.get(&id).is_some(),
+            "{id} missing from the generated app ACL manifest"
+        );
     }
 }
 
 #[test]
 fn one_capability_for_the_main_window_with_explicit_permissions() {
-    assert_eq!(capability_files(), ["main.json"], "exactly one capability file");
+    assert_eq!(
+        capability_files(),
+        ["main.json"],
+        "exactly one capability file"
+    );
     let cap = json("capabilities/main.json");
-    assert_eq!(cap["windows"], serde_json::json!(["main"]), "only the main window");
+    assert_eq!(
+        cap["windows"],
+        serde_json::json!(["main"]),
+        "only the main window"
+    );
     assert!(cap.get("webviews").is_none(), "no webview list");
-    assert!(cap.get("remote").is_none(), "no remote URLs may call commands");
+    assert!(
+        cap.get("remote").is_none(),
+        "no remote URLs may call commands"
+    );
     assert!(cap.get("platforms").is_none() || cap["platforms"].is_array());
     let perms: Vec<&str> = cap["permissions"]
         .as_array()
         .expect("permissions array")
         .iter()
-        .map(|p| p.as_str().expect("permissions are plain identifiers, no scoped objects"))
+        .map(|p| {
+            p.as_str()
+                .expect("permissions are plain identifiers, no scoped objects")
+        })
         .collect();
     for p in &perms {
         assert!(!p.contains('*'), "{p}: no globs");
-        assert!(!p.ends_with(":default") && *p != "default", "{p}: no default sets");
+        assert!(
+            !p.ends_with(":default") && *p != "default",
+            "{p}: no default sets"
+        );
         for banned in ["fs:", "shell:", "http:", "opener:", "dialog:", "core:"] {
-            assert!(!p.starts_with(banned), "{p}: the web view gets no {banned} permission");
+            assert!(
+                !p.starts_with(banned),
+                "{p}: the web view gets no {banned} permission"
+            );
         }
     }
     let mut granted: Vec<String> = perms.iter().map(|p| (*p).to_owned()).collect();
     granted.sort();
-    let mut wanted: Vec<String> =
-        NAMES.iter().map(|n| format!("allow-{}", n.replace('_', "-"))).collect();
+    let mut wanted: Vec<String> = NAMES
+        .iter()
+        .map(|n| format!("allow-{}", n.replace('_', "-")))
+        .collect();
     wanted.sort();
-    assert_eq!(granted, wanted, "the capability grants exactly the app's commands");
+    assert_eq!(
+        granted, wanted,
+        "the capability grants exactly the app's commands"
+    );
 }
 
 #[test]
 fn the_csp_is_strict() {
     let conf = json("tauri.conf.json");
     let security = &conf["app"]["security"];
-    let csp = security["csp"].as_object().expect("csp is set (an object of directives)");
-    let directive = |k: &str| csp.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let csp = security["csp"]
+        .as_object()
+        .expect("csp is set (an object of directives)");
+    let directive = |k: &str| {
+        csp.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     assert_eq!(directive("default-src"), "'self'");
-    assert_eq!(directive("script-src"), "'self'", "scripts from the app only");
+    assert_eq!(
+        directive("script-src"),
+        "'self'",
+        "scripts from the app only"
+    );
     for (k, v) in csp {
         let v = v.as_str().unwrap_or_default();
         assert!(!v.contains("unsafe-eval"), "{k}: no unsafe-eval");
@@ -86,13 +131,29 @@ fn the_csp_is_strict() {
             assert!(!v.contains("unsafe-inline"), "{k}: no inline scripts");
         }
     }
-    assert_eq!(directive("connect-src"), "ipc: http://ipc.localhost", "the web view reaches IPC only");
+    assert_eq!(
+        directive("connect-src"),
+        "ipc: http://ipc.localhost",
+        "the web view reaches IPC only"
+    );
     assert_eq!(directive("frame-src"), "'none'");
     assert_eq!(directive("object-src"), "'none'");
-    assert!(security.get("dangerousDisableAssetCspModification").is_none());
-    assert_eq!(security["assetProtocol"]["enable"], Value::Bool(false), "asset protocol off");
+    assert!(
+        security
+            .get("dangerousDisableAssetCspModification")
+            .is_none()
+    );
+    assert_eq!(
+        security["assetProtocol"]["enable"],
+        Value::Bool(false),
+        "asset protocol off"
+    );
     assert_eq!(security["freezePrototype"], Value::Bool(true));
-    assert_ne!(conf["app"]["withGlobalTauri"], Value::Bool(true), "no window.__TAURI__");
+    assert_ne!(
+        conf["app"]["withGlobalTauri"],
+        Value::Bool(true),
+        "no window.__TAURI__"
+    );
 }
 
 #[test]
@@ -103,15 +164,26 @@ fn the_app_names_itself_and_loads_only_its_own_assets() {
     assert_eq!(windows.len(), 1);
     assert_eq!(windows[0]["label"], "main");
     assert_eq!(windows[0]["title"], "Trillian Server Admin");
-    assert!(windows[0].get("url").is_none(), "the window opens the embedded app, not a URL");
+    assert!(
+        windows[0].get("url").is_none(),
+        "the window opens the embedded app, not a URL"
+    );
     assert_eq!(conf["build"]["frontendDist"], "../ui/build");
 }
 
 #[test]
 fn no_plugin_gives_the_web_view_files_shell_or_network() {
     let manifest = read("Cargo.toml");
-    for banned in ["tauri-plugin-fs", "tauri-plugin-shell", "tauri-plugin-http", "tauri-plugin-opener"] {
-        assert!(!manifest.contains(banned), "{banned} must not be a dependency");
+    for banned in [
+        "tauri-plugin-fs",
+        "tauri-plugin-shell",
+        "tauri-plugin-http",
+        "tauri-plugin-opener",
+    ] {
+        assert!(
+            !manifest.contains(banned),
+            "{banned} must not be a dependency"
+        );
     }
 }
 
@@ -122,12 +194,30 @@ fn no_command_takes_a_path_or_returns_a_token() {
     crate::commands::export_bindings(&path).unwrap();
     let ts = std::fs::read_to_string(&path).unwrap();
     let lower = ts.to_lowercase();
-    for word in ["path:", "path?:", "path,", "path)", "dir:", "url: string, path"] {
+    for word in [
+        "path:",
+        "path?:",
+        "path,",
+        "path)",
+        "dir:",
+        "url: string, path",
+    ] {
         // `fileName` of a picked certificate is a label, not a path.
-        assert!(!lower.contains(word), "bindings carry {word:?}: no file path crosses the IPC");
+        assert!(
+            !lower.contains(word),
+            "bindings carry {word:?}: no file path crosses the IPC"
+        );
     }
     // The only place a token appears is the argument of token_set.
     let mentions: Vec<&str> = ts.lines().filter(|l| l.contains("token:")).collect();
-    assert_eq!(mentions.len(), 1, "token appears only as token_set's argument: {mentions:?}");
-    assert!(mentions[0].trim_start().starts_with("tokenSet: ("), "{}", mentions[0]);
+    assert_eq!(
+        mentions.len(),
+        1,
+        "token appears only as token_set's argument: {mentions:?}"
+    );
+    assert!(
+        mentions[0].trim_start().starts_with("tokenSet: ("),
+        "{}",
+        mentions[0]
+    );
 }

@@ -63,7 +63,10 @@ impl AppState {
     }
 
     pub fn finish_job(&self, id: &str) {
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
     }
 
     /// Cancels a running job; unknown ids (already finished) are not an error.
@@ -101,9 +104,18 @@ mod tests {
         let (_dir, state) = state();
         let picked = state.hold_certificate(pem("ca.pem"));
         assert_eq!(picked.file_name, "ca.pem");
-        assert!(state.take_certificate("ca-unknown").is_err(), "unknown handle");
-        assert_eq!(state.take_certificate(&picked.handle).unwrap().file_name, "ca.pem");
-        assert!(state.take_certificate(&picked.handle).is_err(), "a handle is good once");
+        assert!(
+            state.take_certificate("ca-unknown").is_err(),
+            "unknown handle"
+        );
+        assert_eq!(
+            state.take_certificate(&picked.handle).unwrap().file_name,
+            "ca.pem"
+        );
+        assert!(
+            state.take_certificate(&picked.handle).is_err(),
+            "a handle is good once"
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub fn navigation_allowed(url: &Url) -> bool {
         "tauri" => url.host_str() == Some("localhost"),
         "http" | "https" => {
             url.host_str() == Some("tauri.localhost")
-                || (tauri::is_dev() && url.host_str() == Some("localhost") && url.port() == Some(5173))
+                || (tauri::is_dev()
+                    && url.host_str() == Some("localhost")
+                    && url.port() == Some(5173))
         }
         _ => false,
     }
@@ -25,7 +27,11 @@ pub fn navigation_guard<R: tauri::Runtime>() -> tauri::plugin::TauriPlugin<R> {
         .on_navigation(|_webview, url| {
             let allowed = navigation_allowed(url);
             if !allowed {
-                tracing::warn!("blocked navigation to {}://{}", url.scheme(), url.host_str().unwrap_or(""));
+                tracing::warn!(
+                    "blocked navigation to {}://{}",
+                    url.scheme(),
+                    url.host_str().unwrap_or("")
+                );
             }
             allowed
         })
@@ -39,7 +45,9 @@ pub fn external_url(raw: &str) -> IpcResult<Url> {
     if url.scheme() != "https" {
         return Err(IpcError::invalid("Only https links are opened."));
     }
-    if url.host_str().is_none_or(str::is_empty) || !url.username().is_empty() || url.password().is_some()
+    if url.host_str().is_none_or(str::is_empty)
+        || !url.username().is_empty()
+        || url.password().is_some()
     {
         return Err(IpcError::invalid("That link is not allowed."));
     }
@@ -76,9 +84,18 @@ mod tests {
 
     #[test]
     fn the_window_stays_on_the_app() {
-        assert!(navigation_allowed(&url("tauri://localhost/")), "embedded assets");
-        assert!(navigation_allowed(&url("tauri://localhost/dashboard")), "client routes");
-        assert!(navigation_allowed(&url("http://tauri.localhost/")), "Windows asset origin");
+        assert!(
+            navigation_allowed(&url("tauri://localhost/")),
+            "embedded assets"
+        );
+        assert!(
+            navigation_allowed(&url("tauri://localhost/dashboard")),
+            "client routes"
+        );
+        assert!(
+            navigation_allowed(&url("http://tauri.localhost/")),
+            "Windows asset origin"
+        );
         for bad in [
             "https://example.com/",
             "http://example.com/",
@@ -89,7 +106,10 @@ mod tests {
             "https://tauri.localhost.evil.example/",
             "http://127.0.0.1:8080/",
         ] {
-            assert!(!navigation_allowed(&url(bad)), "{bad} must not load in the main window");
+            assert!(
+                !navigation_allowed(&url(bad)),
+                "{bad} must not load in the main window"
+            );
         }
     }
 

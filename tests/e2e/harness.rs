@@ -19,7 +19,10 @@ pub const WAIT: Duration = Duration::from_secs(40);
 /// `<target>/debug`, found from this test binary (`<target>/debug/deps/e2e-…`).
 fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    exe.parent().and_then(Path::parent).map(Path::to_path_buf).expect("target/debug")
+    exe.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .expect("target/debug")
 }
 
 /// The app binary: `TRILLIAN_APP_PATH`, or `<target>/debug/trillian-admin`.
@@ -39,7 +42,10 @@ pub fn app_path() -> PathBuf {
 
 /// `<target>/e2e`: screenshots.
 pub fn shots_dir() -> PathBuf {
-    let dir = profile_dir().parent().map(|t| t.join("e2e")).expect("target dir");
+    let dir = profile_dir()
+        .parent()
+        .map(|t| t.join("e2e"))
+        .expect("target dir");
     std::fs::create_dir_all(&dir).ok();
     dir
 }
@@ -51,7 +57,9 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Home {
-        Home { dir: tempfile::tempdir().expect("tempdir") }
+        Home {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
     pub fn config(&self) -> PathBuf {
         self.dir.path().join("config")
@@ -103,14 +111,22 @@ pub struct App {
 impl App {
     /// Starts the app with `home`'s folders and `args`, and waits until its page has loaded.
     pub async fn launch(name: &str, home: &Home, args: &[&str]) -> App {
-        assert!(std::env::var_os("DISPLAY").is_some(), "no DISPLAY: run inside scripts/test-env.sh");
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no DISPLAY: run inside scripts/test-env.sh"
+        );
         let app = app_path();
         let port = free_port();
         let native_port = free_port();
         // The app inherits tauri-driver's environment: that is how it gets its own folders.
         let driver = Driver(
             Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-                .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
                 .env("XDG_CONFIG_HOME", home.config())
                 .env("XDG_DATA_HOME", home.data())
                 .env("RUST_LOG", "warn")
@@ -122,7 +138,10 @@ impl App {
         );
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(15), "tauri-driver did not listen");
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "tauri-driver did not listen"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let mut caps = Capabilities::new();
@@ -135,7 +154,11 @@ impl App {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("WebDriver session with the app");
-        let app = App { client, name: name.to_owned(), _driver: driver };
+        let app = App {
+            client,
+            name: name.to_owned(),
+            _driver: driver,
+        };
         let url = app.client.current_url().await.expect("current url");
         if url.scheme() != "tauri" {
             app.fail_now(&format!(
@@ -191,23 +214,34 @@ impl App {
 
     /// A button by its visible text or accessible name, as a person would find it.
     pub async fn button(&self, name: &str) -> Step<Element> {
-        let xpath = format!(
-            "//button[normalize-space()='{name}' or @aria-label='{name}'][not(@disabled)]"
-        );
-        self.wait_for(Locator::XPath(&xpath), &format!("button {name:?}")).await
+        let xpath =
+            format!("//button[normalize-space()='{name}' or @aria-label='{name}'][not(@disabled)]");
+        self.wait_for(Locator::XPath(&xpath), &format!("button {name:?}"))
+            .await
     }
 
     pub async fn click(&self, name: &str) -> Step {
         let button = self.button(name).await?;
-        button.click().await.map_err(|e| format!("clicking {name:?}: {e}"))
+        button
+            .click()
+            .await
+            .map_err(|e| format!("clicking {name:?}: {e}"))
     }
 
     /// Types into the field labelled `label` (replacing its content).
     pub async fn fill(&self, label: &str, text: &str) -> Step {
         let xpath = format!("//input[@id=//label[normalize-space()='{label}']/@for]");
-        let input = self.wait_for(Locator::XPath(&xpath), &format!("field {label:?}")).await?;
-        input.clear().await.map_err(|e| format!("clearing {label:?}: {e}"))?;
-        input.send_keys(text).await.map_err(|e| format!("typing into {label:?}: {e}"))
+        let input = self
+            .wait_for(Locator::XPath(&xpath), &format!("field {label:?}"))
+            .await?;
+        input
+            .clear()
+            .await
+            .map_err(|e| format!("clearing {label:?}: {e}"))?;
+        input
+            .send_keys(text)
+            .await
+            .map_err(|e| format!("typing into {label:?}: {e}"))
     }
 
     /// Waits until the element's text satisfies `ok`; returns it.
@@ -220,13 +254,13 @@ impl App {
         let start = Instant::now();
         let mut last = String::new();
         while start.elapsed() < WAIT {
-            if let Ok(el) = self.client.find(Locator::Css(css)).await {
-                if let Ok(text) = el.text().await {
-                    if ok(&text) {
-                        return Ok(text);
-                    }
-                    last = text;
+            if let Ok(el) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = el.text().await
+            {
+                if ok(&text) {
+                    return Ok(text);
                 }
+                last = text;
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
@@ -235,22 +269,37 @@ impl App {
 
     pub async fn attr(&self, css: &str, name: &str) -> Step<Option<String>> {
         let el = self.wait_for(Locator::Css(css), css).await?;
-        el.attr(name).await.map_err(|e| format!("attribute {name} of {css}: {e}"))
+        el.attr(name)
+            .await
+            .map_err(|e| format!("attribute {name} of {css}: {e}"))
     }
 
     /// The five dashboard counts, once they are shown.
     pub async fn dashboard_counts(&self) -> Step<Counts> {
         let mut read = [0usize; 5];
-        for (slot, key) in read.iter_mut().zip(["users", "groups", "policies", "groupchats", "online"])
+        for (slot, key) in
+            read.iter_mut()
+                .zip(["users", "groups", "policies", "groupchats", "online"])
         {
             let css = format!("[data-count='{key}']");
             let text = self
-                .wait_text(&css, &format!("dashboard count {key}"), |t| t.trim().parse::<usize>().is_ok())
+                .wait_text(&css, &format!("dashboard count {key}"), |t| {
+                    t.trim().parse::<usize>().is_ok()
+                })
                 .await?;
-            *slot = text.trim().parse().map_err(|e| format!("count {key}: {e}"))?;
+            *slot = text
+                .trim()
+                .parse()
+                .map_err(|e| format!("count {key}: {e}"))?;
         }
         let [users, groups, policies, groupchats, online] = read;
-        Ok(Counts { users, groups, policies, groupchats, online })
+        Ok(Counts {
+            users,
+            groups,
+            policies,
+            groupchats,
+            online,
+        })
     }
 }
 
@@ -266,11 +315,23 @@ pub struct Counts {
 /// What the server itself says, through the typed client.
 pub async fn server_counts(base_url: &str, domain: &str, token: &str) -> Counts {
     use trillian_api::{Client, Expand, PresenceStatus, Token};
-    let client = Client::builder(base_url, domain, Token::new(token)).build().expect("client");
+    let client = Client::builder(base_url, domain, Token::new(token))
+        .build()
+        .expect("client");
     let users = client.users().list().await.expect("users").len();
-    let groups = client.groups().list(Expand::empty()).await.expect("groups").len();
+    let groups = client
+        .groups()
+        .list(Expand::empty())
+        .await
+        .expect("groups")
+        .len();
     let policies = client.policies().list().await.expect("policies").len();
-    let groupchats = client.groupchats().list(Expand::empty()).await.expect("group chats").len();
+    let groupchats = client
+        .groupchats()
+        .list(Expand::empty())
+        .await
+        .expect("group chats")
+        .len();
     let online = client
         .presence()
         .list()
@@ -279,5 +340,11 @@ pub async fn server_counts(base_url: &str, domain: &str, token: &str) -> Counts 
         .iter()
         .filter(|p| p.status != PresenceStatus::Offline)
         .count();
-    Counts { users, groups, policies, groupchats, online }
+    Counts {
+        users,
+        groups,
+        policies,
+        groupchats,
+        online,
+    }
 }

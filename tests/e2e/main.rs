@@ -14,7 +14,9 @@ use trillian_sandbox::{Config, Sandbox};
 
 /// A sandbox of our own on 127.0.0.1:0 with the demo company.
 async fn start_sandbox(domain: &str) -> Sandbox {
-    Sandbox::start(Config::new(domain).demo(true)).await.expect("sandbox starts")
+    Sandbox::start(Config::new(domain).demo(true))
+        .await
+        .expect("sandbox starts")
 }
 
 #[tokio::test]
@@ -29,12 +31,21 @@ async fn sandbox_mode_dashboard_matches_the_sandbox() {
     let (url, domain, token) = app.check(sandbox_of_app(&home)).await;
     let truth = server_counts(&url, &domain, &token).await;
     if shown != truth {
-        app.fail_now(&format!("dashboard shows {shown:?}, the sandbox has {truth:?}")).await;
+        app.fail_now(&format!(
+            "dashboard shows {shown:?}, the sandbox has {truth:?}"
+        ))
+        .await;
     }
     if truth.users == 0 || truth.groups == 0 {
-        app.fail_now(&format!("the demo domain looks empty: {truth:?}")).await;
+        app.fail_now(&format!("the demo domain looks empty: {truth:?}"))
+            .await;
     }
-    let header = app.check(app.wait_text("#active-profile", "active profile", |t| !t.is_empty()).await).await;
+    let header = app
+        .check(
+            app.wait_text("#active-profile", "active profile", |t| !t.is_empty())
+                .await,
+        )
+        .await;
     assert!(!header.is_empty());
     app.screenshot("dashboard").await;
     app.quit().await;
@@ -49,32 +60,54 @@ async fn a_profile_and_its_token_survive_a_restart() {
     let home = Home::new();
 
     let app = App::launch("profile_restart", &home, &[]).await;
-    app.check(add_profile(&app, "E2E server", sandbox.url(), "e2e.example", &token).await).await;
+    app.check(add_profile(&app, "E2E server", sandbox.url(), "e2e.example", &token).await)
+        .await;
     let outcome = app.check(test_connection(&app).await).await;
     if outcome != "ok" {
-        app.fail_now(&format!("first connection test: {outcome}")).await;
+        app.fail_now(&format!("first connection test: {outcome}"))
+            .await;
     }
-    let text = app.check(app.wait_text("#connection-result", "counts", |t| t.contains("users")).await).await;
+    let text = app
+        .check(
+            app.wait_text("#connection-result", "counts", |t| t.contains("users"))
+                .await,
+        )
+        .await;
     if !text.contains(&format!("{} users", truth.users)) {
-        app.fail_now(&format!("connection test counts {text:?}, the sandbox has {truth:?}")).await;
+        app.fail_now(&format!(
+            "connection test counts {text:?}, the sandbox has {truth:?}"
+        ))
+        .await;
     }
     app.quit().await;
 
     // Same folders, same keyring: the profile and its token are still there.
     let app = App::launch("profile_restart", &home, &[]).await;
     app.check(app.click("Edit E2E server").await).await;
-    let state = app.check(app.wait_text("[data-testid='token-state']", "token state", |t| !t.is_empty()).await).await;
+    let state = app
+        .check(
+            app.wait_text("[data-testid='token-state']", "token state", |t| {
+                !t.is_empty()
+            })
+            .await,
+        )
+        .await;
     if state != "stored" {
-        app.fail_now(&format!("after restart the token shows {state:?}")).await;
+        app.fail_now(&format!("after restart the token shows {state:?}"))
+            .await;
     }
     let outcome = app.check(test_connection(&app).await).await;
     if outcome != "ok" {
-        app.fail_now(&format!("connection test after restart: {outcome}")).await;
+        app.fail_now(&format!("connection test after restart: {outcome}"))
+            .await;
     }
     app.check(app.click("Open E2E server").await).await;
     let shown = app.check(app.dashboard_counts().await).await;
     if shown != truth {
-        app.fail_now(&format!("dashboard after restart {shown:?}, sandbox {truth:?}")).await;
+        app.fail_now(&format!(
+            "dashboard after restart {shown:?}, sandbox {truth:?}"
+        ))
+        .await;
     }
     app.quit().await;
 
@@ -93,12 +126,29 @@ async fn a_wrong_token_is_reported_as_such() {
     let sandbox = start_sandbox("wrong.example").await;
     let home = Home::new();
     let app = App::launch("wrong_token", &home, &[]).await;
-    app.check(add_profile(&app, "Wrong token", sandbox.url(), "wrong.example", "not-the-token").await)
-        .await;
+    app.check(
+        add_profile(
+            &app,
+            "Wrong token",
+            sandbox.url(),
+            "wrong.example",
+            "not-the-token",
+        )
+        .await,
+    )
+    .await;
     let outcome = app.check(test_connection(&app).await).await;
-    let text = app.check(app.wait_text("#connection-result", "message", |t| !t.is_empty()).await).await;
+    let text = app
+        .check(
+            app.wait_text("#connection-result", "message", |t| !t.is_empty())
+                .await,
+        )
+        .await;
     if outcome != "wrong_token" || !text.contains("Wrong token") {
-        app.fail_now(&format!("expected the wrong-token message, got {outcome}: {text:?}")).await;
+        app.fail_now(&format!(
+            "expected the wrong-token message, got {outcome}: {text:?}"
+        ))
+        .await;
     }
     app.quit().await;
     sandbox.shutdown().await;
@@ -112,15 +162,23 @@ async fn add_profile(app: &App, name: &str, url: &str, domain: &str, token: &str
     app.fill("Domain", domain).await?;
     app.fill("API token", token).await?;
     app.click("Save profile").await?;
-    app.wait_text("[role='status']:not(#keychain-status)", "save notice", |t| t.contains("token stored"))
-        .await?;
+    app.wait_text(
+        "[role='status']:not(#keychain-status)",
+        "save notice",
+        |t| t.contains("token stored"),
+    )
+    .await?;
     Ok(())
 }
 
 /// Clicks "Test connection" and returns the outcome shown.
 async fn test_connection(app: &App) -> harness::Step<String> {
     app.click("Test connection").await?;
-    app.wait_for(fantoccini::Locator::Css("#connection-result"), "connection result").await?;
+    app.wait_for(
+        fantoccini::Locator::Css("#connection-result"),
+        "connection result",
+    )
+    .await?;
     app.attr("#connection-result", "data-outcome")
         .await?
         .ok_or_else(|| "connection result without an outcome".to_owned())

@@ -79,15 +79,21 @@ impl From<trillian_core::ConnectionReport> for ConnectionReport {
     fn from(r: trillian_core::ConnectionReport) -> Self {
         use trillian_core::ConnectionReport as Core;
         let (outcome, message, counts) = match r {
-            Core::Ok { counts } => (ConnectionOutcome::Ok, "Connected.".into(), Some(counts.into())),
+            Core::Ok { counts } => (
+                ConnectionOutcome::Ok,
+                "Connected.".into(),
+                Some(counts.into()),
+            ),
             Core::Unreachable { reason } => (
                 ConnectionOutcome::Unreachable,
                 format!("The server could not be reached: {reason}"),
                 None,
             ),
-            Core::Tls { reason } => {
-                (ConnectionOutcome::Tls, format!("TLS problem: {reason}"), None)
-            }
+            Core::Tls { reason } => (
+                ConnectionOutcome::Tls,
+                format!("TLS problem: {reason}"),
+                None,
+            ),
             Core::WrongToken { reason } => (
                 ConnectionOutcome::WrongToken,
                 format!("Wrong token: the server refused it ({reason})."),
@@ -95,7 +101,9 @@ impl From<trillian_core::ConnectionReport> for ConnectionReport {
             ),
             Core::WrongDomain { reason } => (
                 ConnectionOutcome::WrongDomain,
-                format!("Wrong domain: the server does not serve this domain for this token ({reason})."),
+                format!(
+                    "Wrong domain: the server does not serve this domain for this token ({reason})."
+                ),
                 None,
             ),
             Core::NoToken => (
@@ -105,7 +113,11 @@ impl From<trillian_core::ConnectionReport> for ConnectionReport {
             ),
             Core::Failed { reason, .. } => (ConnectionOutcome::Failed, reason, None),
         };
-        ConnectionReport { outcome, message, counts }
+        ConnectionReport {
+            outcome,
+            message,
+            counts,
+        }
     }
 }
 
@@ -115,8 +127,13 @@ fn tally(items: impl IntoIterator<Item = (String, usize)>) -> Vec<Tally> {
     for (label, n) in items {
         *sums.entry(label).or_default() += n;
     }
-    let mut out: Vec<Tally> =
-        sums.into_iter().map(|(label, n)| Tally { label, count: count(n) }).collect();
+    let mut out: Vec<Tally> = sums
+        .into_iter()
+        .map(|(label, n)| Tally {
+            label,
+            count: count(n),
+        })
+        .collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
     out
 }
@@ -124,7 +141,11 @@ fn tally(items: impl IntoIterator<Item = (String, usize)>) -> Vec<Tally> {
 impl Dashboard {
     fn from_core(d: trillian_core::Dashboard, profile_name: String) -> Self {
         let platforms = tally(d.clients.iter().map(|c| (c.platform.clone(), c.count)));
-        let versions = tally(d.clients.iter().map(|c| (format!("{} {}", c.platform, c.version), c.count)));
+        let versions = tally(
+            d.clients
+                .iter()
+                .map(|c| (format!("{} {}", c.platform, c.version), c.count)),
+        );
         Dashboard {
             profile_name,
             domain: d.domain,
@@ -132,7 +153,10 @@ impl Dashboard {
             presence: d
                 .presence
                 .into_iter()
-                .map(|p| Tally { label: p.label, count: count(p.count) })
+                .map(|p| Tally {
+                    label: p.label,
+                    count: count(p.count),
+                })
                 .collect(),
             platforms,
             versions,
@@ -153,7 +177,11 @@ pub async fn connection_test(
 #[specta::specta]
 pub async fn dashboard_get(state: State<'_, AppState>) -> IpcResult<Dashboard> {
     let dashboard = state.core.dashboard().await?;
-    let name = state.core.profile(&dashboard.profile_id).map(|p| p.name).unwrap_or_default();
+    let name = state
+        .core
+        .profile(&dashboard.profile_id)
+        .map(|p| p.name)
+        .unwrap_or_default();
     Ok(Dashboard::from_core(dashboard, name))
 }
 
@@ -163,12 +191,22 @@ mod tests {
 
     #[test]
     fn platforms_are_summed_and_sorted() {
-        let t = tally([("Windows".into(), 2), ("Mac".into(), 3), ("Windows".into(), 4)]);
+        let t = tally([
+            ("Windows".into(), 2),
+            ("Mac".into(), 3),
+            ("Windows".into(), 4),
+        ]);
         assert_eq!(
             t,
             vec![
-                Tally { label: "Windows".into(), count: 6 },
-                Tally { label: "Mac".into(), count: 3 }
+                Tally {
+                    label: "Windows".into(),
+                    count: 6
+                },
+                Tally {
+                    label: "Mac".into(),
+                    count: 3
+                }
             ]
         );
     }
@@ -177,10 +215,30 @@ mod tests {
     fn every_connection_outcome_is_told_apart() {
         use trillian_core::ConnectionReport as R;
         let cases = [
-            (R::Unreachable { reason: "refused".into() }, ConnectionOutcome::Unreachable),
-            (R::Tls { reason: "unknown issuer".into() }, ConnectionOutcome::Tls),
-            (R::WrongToken { reason: "401".into() }, ConnectionOutcome::WrongToken),
-            (R::WrongDomain { reason: "403".into() }, ConnectionOutcome::WrongDomain),
+            (
+                R::Unreachable {
+                    reason: "refused".into(),
+                },
+                ConnectionOutcome::Unreachable,
+            ),
+            (
+                R::Tls {
+                    reason: "unknown issuer".into(),
+                },
+                ConnectionOutcome::Tls,
+            ),
+            (
+                R::WrongToken {
+                    reason: "401".into(),
+                },
+                ConnectionOutcome::WrongToken,
+            ),
+            (
+                R::WrongDomain {
+                    reason: "403".into(),
+                },
+                ConnectionOutcome::WrongDomain,
+            ),
             (R::NoToken, ConnectionOutcome::NoToken),
         ];
         for (core, want) in cases {
@@ -189,11 +247,19 @@ mod tests {
             assert!(report.counts.is_none());
         }
         let ok = ConnectionReport::from(R::Ok {
-            counts: trillian_core::Counts { users: 5, ..Default::default() },
+            counts: trillian_core::Counts {
+                users: 5,
+                ..Default::default()
+            },
         });
         assert_eq!(ok.outcome, ConnectionOutcome::Ok);
         assert_eq!(ok.counts.map(|c| c.users), Some(5));
-        let tls = ConnectionReport::from(R::Tls { reason: "unknown issuer".into() });
-        assert!(tls.message.contains("unknown issuer"), "the certificate's reason is shown");
+        let tls = ConnectionReport::from(R::Tls {
+            reason: "unknown issuer".into(),
+        });
+        assert!(
+            tls.message.contains("unknown issuer"),
+            "the certificate's reason is shown"
+        );
     }
 }

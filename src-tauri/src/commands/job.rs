@@ -12,9 +12,17 @@ use crate::state::AppState;
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum JobEvent {
     #[serde(rename_all = "camelCase")]
-    Started { job_id: String, title: String, total: Option<u32> },
+    Started {
+        job_id: String,
+        title: String,
+        total: Option<u32>,
+    },
     #[serde(rename_all = "camelCase")]
-    Progress { done: u32, total: Option<u32>, item: Option<String> },
+    Progress {
+        done: u32,
+        total: Option<u32>,
+        item: Option<String>,
+    },
     #[serde(rename_all = "camelCase")]
     Finished { ok: bool, message: String },
 }

@@ -35,7 +35,11 @@ impl From<trillian_core::KeychainStatus> for KeychainStatus {
     fn from(s: trillian_core::KeychainStatus) -> Self {
         use trillian_core::{KeychainStatus as Core, StoreKind};
         match s {
-            Core::Available { store: StoreKind::SessionOnly, description, .. } => KeychainStatus {
+            Core::Available {
+                store: StoreKind::SessionOnly,
+                description,
+                ..
+            } => KeychainStatus {
                 state: KeychainState::SessionOnly,
                 backend: description,
                 problem: None,
@@ -47,7 +51,11 @@ impl From<trillian_core::KeychainStatus> for KeychainStatus {
                 problem: None,
                 hint: None,
             },
-            Core::Unavailable { store, reason, hint } => KeychainStatus {
+            Core::Unavailable {
+                store,
+                reason,
+                hint,
+            } => KeychainStatus {
                 state: KeychainState::Unavailable,
                 backend: match store {
                     StoreKind::SecretService => "the system keyring (Secret Service)",
@@ -84,7 +92,10 @@ pub async fn token_set(
     profile_id: String,
     token: String,
 ) -> IpcResult<()> {
-    Ok(state.core.set_token(&profile_id, trillian_core::Token::new(token)).await?)
+    Ok(state
+        .core
+        .set_token(&profile_id, trillian_core::Token::new(token))
+        .await?)
 }
 
 /// Deletes the profile's token from the keychain.

@@ -107,6 +107,9 @@ mod tests {
         invoked.sort();
         let mut declared: Vec<String> = NAMES.iter().map(|s| (*s).to_owned()).collect();
         declared.sort();
-        assert_eq!(invoked, declared, "commands in collect_commands! vs names.rs (build.rs ACL)");
+        assert_eq!(
+            invoked, declared,
+            "commands in collect_commands! vs names.rs (build.rs ACL)"
+        );
     }
 }

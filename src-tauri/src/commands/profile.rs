@@ -150,7 +150,10 @@ pub async fn profile_pick_ca_certificate(
         .pick_file(move |path| {
             let _ = tx.send(path);
         });
-    let Some(picked) = rx.await.map_err(|_| IpcError::internal("The file dialog closed."))? else {
+    let Some(picked) = rx
+        .await
+        .map_err(|_| IpcError::internal("The file dialog closed."))?
+    else {
         return Ok(None);
     };
     let path = picked

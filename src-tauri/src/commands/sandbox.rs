@@ -27,12 +27,22 @@ pub async fn sandbox_reset(
         // A closed channel (the page went away) must not fail the job.
         let _ = on_event.send(e);
     };
-    send(JobEvent::Started { job_id: job_id.clone(), title: "Reset demo data".into(), total: None });
+    send(JobEvent::Started {
+        job_id: job_id.clone(),
+        title: "Reset demo data".into(),
+        total: None,
+    });
     let result = state.core.reset_sandbox().await;
     state.finish_job(&job_id);
     match &result {
-        Ok(()) => send(JobEvent::Finished { ok: true, message: "Demo data restored.".into() }),
-        Err(e) => send(JobEvent::Finished { ok: false, message: e.to_string() }),
+        Ok(()) => send(JobEvent::Finished {
+            ok: true,
+            message: "Demo data restored.".into(),
+        }),
+        Err(e) => send(JobEvent::Finished {
+            ok: false,
+            message: e.to_string(),
+        }),
     }
     Ok(result?)
 }
