@@ -1,13 +1,15 @@
 //! `trillian users media …` and `trillian groupchats media …`: media owned by a user or a group
 //! chat. Downloads stream to a file or standard output; uploads make their thumbnail locally.
 
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::Subcommand;
 use serde::Serialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use trillian_api::model::{MediaItem, MediaUpload};
-use trillian_api::{Client, MediaApi};
+use trillian_api::{Client, MediaApi, ProgressFn};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -171,11 +173,13 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
                     Err(e) => Err(e.into()),
                 }
             } else {
-                media
-                    .download(&item, sink.writer(), None)
+                let result = media
+                    .download(&item, sink.writer(), progress(&item))
                     .await
                     .map(drop)
-                    .map_err(Error::from)
+                    .map_err(Error::from);
+                end_progress();
+                result
             };
             sink.finish(result, ctx).await
         }
@@ -187,7 +191,11 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
         } => {
             let upload = prepare_upload(&file, name, mime).await?;
             let shown = upload.name.clone();
-            match api(&client, kind, &owner).upload(upload, None).await? {
+            let uploaded = api(&client, kind, &owner)
+                .upload(upload, progress(&shown))
+                .await;
+            end_progress();
+            match uploaded? {
                 Some(item) => out.one(&MediaView::from(&item)),
                 None => out.done(&Outcome::ok(format!("uploaded {shown} to {owner}"))),
             }
@@ -220,6 +228,35 @@ async fn prepare_upload(
     };
     let mime = mime.unwrap_or_else(|| guess_mime(path).to_owned());
     Ok(MediaUpload::new(name, mime, file))
+}
+
+/// A byte counter on standard error while a transfer runs, when standard error is a terminal.
+pub fn progress(label: &str) -> Option<ProgressFn> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let label = output::printable(label);
+    Some(Arc::new(move |done: u64, total: Option<u64>| {
+        let mut err = std::io::stderr().lock();
+        let _ = match total {
+            Some(total) if total > 0 => write!(
+                err,
+                "\r{label}: {} of {} KiB ({}%)",
+                done / 1024,
+                total / 1024,
+                done.saturating_mul(100) / total
+            ),
+            _ => write!(err, "\r{label}: {} KiB", done / 1024),
+        };
+        let _ = err.flush();
+    }))
+}
+
+/// Ends the line [`progress`] drew on.
+pub fn end_progress() {
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
 }
 
 /// Where a download goes: a file (removed again if the download fails) or standard output.

@@ -261,8 +261,9 @@ async fn run_avatar(cmd: AvatarCommand, ctx: &Context) -> Result<()> {
             let result = client
                 .users()
                 .avatar(&im)
-                .download(sink.writer(), None)
+                .download(sink.writer(), media::progress(&im))
                 .await;
+            media::end_progress();
             sink.finish(result.map(drop).map_err(Error::from), ctx)
                 .await
         }
