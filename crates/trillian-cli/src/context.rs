@@ -1,6 +1,8 @@
 //! What a command runs with: the output printer, the profiles (through trillian-core) and an API
 //! client for the chosen server.
 
+use std::time::Duration;
+
 use trillian_api::Client;
 use trillian_core::{Core, Keychain, Paths, Profile};
 
@@ -57,7 +59,7 @@ impl Context {
                     secret::TOKEN_ENV
                 ))
             })?;
-            return one_off_client(url, domain, token);
+            return one_off_client(url, domain, token, self.global.timeout);
         }
         let core = self.core()?;
         let profile = match &self.global.profile {
@@ -74,9 +76,17 @@ impl Context {
     }
 }
 
-fn one_off_client(url: &str, domain: &str, token: String) -> Result<Client> {
+fn one_off_client(url: &str, domain: &str, token: String, timeout: Option<u64>) -> Result<Client> {
     let token = trillian_api::Token::new(token);
-    Ok(Client::builder(url, domain, token).build()?)
+    let mut builder = Client::builder(url, domain, token);
+    if let Some(seconds) = timeout {
+        let limit = Duration::from_secs(seconds);
+        builder = builder
+            .connect_timeout(limit)
+            .read_timeout(limit)
+            .request_timeout(limit);
+    }
+    Ok(builder.build()?)
 }
 
 /// A client for a saved profile. The token must stay inside trillian-core, which does not yet

@@ -94,3 +94,26 @@ fn redirect_to_another_origin_is_not_followed() {
         run.stderr
     );
 }
+
+#[test]
+fn a_server_that_never_answers_exits_4_after_the_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    // Accept connections and hold them open without a word.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let started = std::time::Instant::now();
+    let run = Invocation::one_off(&url, SENTINEL_TOKEN)
+        .run(&["--timeout", "1", "users", "list"])
+        .code(4);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "gave up in time: {:?} ({})",
+        started.elapsed(),
+        run.stderr
+    );
+}
