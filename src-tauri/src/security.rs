@@ -221,3 +221,50 @@ fn no_command_takes_a_path_or_returns_a_token() {
         mentions[0]
     );
 }
+
+/// RELIABILITY 1: with the app's real context (capabilities compiled by tauri-build), the main
+/// window may call the app's commands and a webview with any other label is refused.
+#[test]
+fn only_the_main_window_may_invoke_commands() {
+    use tauri::ipc::{CallbackFn, InvokeBody};
+    use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder};
+    use tauri::webview::InvokeRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let paths = trillian_core::Paths {
+        config_dir: dir.path().join("config"),
+        data_dir: dir.path().join("data"),
+    };
+    let core = trillian_core::Core::new(paths, trillian_core::Keychain::session_only()).unwrap();
+    let app = mock_builder()
+        .manage(crate::state::AppState::new(core, false))
+        .invoke_handler(tauri::generate_handler![crate::commands::app::app_info])
+        .build(tauri::generate_context!())
+        .expect("mock app");
+    let request = || InvokeRequest {
+        cmd: "app_info".into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::default(),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    let answer = get_ipc_response(&main, request()).expect("the main window may call app_info");
+    let info: serde_json::Value = answer.deserialize().unwrap();
+    assert_eq!(info["name"], "Trillian Server Admin");
+
+    let other = tauri::WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .expect("second window");
+    let refused = get_ipc_response(&other, request());
+    assert!(refused.is_err(), "a window not named in the capability must be refused");
+
+    // Remote content in the main window is refused too.
+    let mut remote = request();
+    remote.url = "https://evil.example/".parse().unwrap();
+    assert!(get_ipc_response(&main, remote).is_err(), "remote origins have no capability");
+}
