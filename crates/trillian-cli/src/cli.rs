@@ -27,6 +27,7 @@ pub struct Cli {
 
 /// Options every command takes.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// The profile to use (default: the active one).
     #[arg(long, global = true, env = "TRILLIAN_PROFILE", value_name = "NAME")]

@@ -20,7 +20,8 @@ pub enum Format {
     Table,
     /// One JSON document with stable field names, for scripts.
     Json,
-    /// The server's own XML answer, for debugging.
+    /// The server's own XML answer, for debugging (refused for now: the client does not expose
+    /// raw answers yet).
     Xml,
 }
 
