@@ -96,3 +96,56 @@ fn policy_lifecycle_and_items() {
     inv.run(&["policies", "items", "no-such-policy-name"])
         .code(1);
 }
+
+#[test]
+fn items_file_replaces_all_items_and_reads_standard_input() {
+    let inv = Invocation::admin();
+    let name = unique("polf");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("items.txt");
+    std::fs::write(&file, "trillian.plugin.irc 0\nmotd Hello  there\n").expect("write");
+    let created = inv
+        .run(&[
+            "--output",
+            "json",
+            "policies",
+            "create",
+            "--name",
+            &name,
+            "--items-file",
+            file.to_str().expect("utf-8"),
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        created["items"],
+        serde_json::json!([
+            { "key": "trillian.plugin.irc", "value": "0" },
+            { "key": "motd", "value": "Hello  there" },
+        ]),
+        "values keep their inner spaces"
+    );
+    let id = created["id"].to_string();
+    let updated = inv
+        .clone()
+        .stdin("trillian.plugin.xmpp 1\n")
+        .run(&[
+            "--output",
+            "json",
+            "policies",
+            "update",
+            &id,
+            "--items-file",
+            "-",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        updated["items"],
+        serde_json::json!([{ "key": "trillian.plugin.xmpp", "value": "1" }]),
+        "--items-file replaces every item"
+    );
+    assert_eq!(updated["name"], name.as_str(), "name unchanged");
+    inv.run(&["policies", "update", &id]).code(2);
+    inv.run(&["policies", "delete", &name, "--yes"]).ok();
+}

@@ -426,3 +426,47 @@ fn import_dry_run_then_real_with_per_row_results_and_export() {
         "other tests add users meanwhile; ours are there"
     );
 }
+
+#[test]
+fn import_from_standard_input_and_password_change() {
+    let inv = Invocation::admin();
+    let im = format!("{}@{DOMAIN}", unique("stdin"));
+    let report = inv
+        .clone()
+        .stdin(format!("im,password,group\n{im},first-pass,1\n"))
+        .run(&["--output", "json", "users", "import", "-"])
+        .ok()
+        .json();
+    assert_eq!(report["created"], 1, "{report}");
+    assert_eq!(report["rows"][0]["line"], 2);
+    let user = inv
+        .run(&["--output", "json", "users", "get", &im])
+        .ok()
+        .json();
+    assert_eq!(user["group"], 1);
+
+    // The new password comes from standard input, never from an argument; nothing else changes.
+    let updated = inv
+        .clone()
+        .stdin("second-pass\n")
+        .run(&[
+            "--output",
+            "json",
+            "users",
+            "update",
+            &im,
+            "--password-stdin",
+        ])
+        .ok()
+        .json();
+    assert_eq!(updated["im"], im.as_str());
+    assert!(
+        !inv.run(&["users", "update", &im]).code(2).stderr.is_empty(),
+        "nothing to change"
+    );
+    // An empty password is refused before any request.
+    inv.clone()
+        .stdin("\n")
+        .run(&["users", "update", &im, "--password-stdin"])
+        .code(2);
+}
