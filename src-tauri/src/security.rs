@@ -222,49 +222,144 @@ fn no_command_takes_a_path_or_returns_a_token() {
     );
 }
 
-/// RELIABILITY 1: with the app's real context (capabilities compiled by tauri-build), the main
-/// window may call the app's commands and a webview with any other label is refused.
-#[test]
-fn only_the_main_window_may_invoke_commands() {
-    use tauri::ipc::{CallbackFn, InvokeBody};
-    use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder};
-    use tauri::webview::InvokeRequest;
-
+/// A mock-runtime app with the real generated context (capabilities from tauri-build), the
+/// given handler, and a core on throw-away folders with a session-only keychain.
+fn mock_app(
+    handler: impl Fn(tauri::ipc::Invoke<tauri::test::MockRuntime>) -> bool + Send + Sync + 'static,
+) -> (tempfile::TempDir, tauri::App<tauri::test::MockRuntime>) {
     let dir = tempfile::tempdir().unwrap();
     let paths = trillian_core::Paths {
         config_dir: dir.path().join("config"),
         data_dir: dir.path().join("data"),
     };
     let core = trillian_core::Core::new(paths, trillian_core::Keychain::session_only()).unwrap();
-    let app = mock_builder()
+    let app = tauri::test::mock_builder()
         .manage(crate::state::AppState::new(core, false))
-        .invoke_handler(tauri::generate_handler![crate::commands::app::app_info])
+        .invoke_handler(handler)
         .build(tauri::generate_context!())
         .expect("mock app");
-    let request = || InvokeRequest {
-        cmd: "app_info".into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
+    (dir, app)
+}
+
+fn invoke(cmd: &str, body: Value) -> tauri::webview::InvokeRequest {
+    tauri::webview::InvokeRequest {
+        cmd: cmd.into(),
+        callback: tauri::ipc::CallbackFn(0),
+        error: tauri::ipc::CallbackFn(1),
         url: "tauri://localhost".parse().unwrap(),
-        body: InvokeBody::default(),
+        body: tauri::ipc::InvokeBody::Json(body),
         headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
+        invoke_key: tauri::test::INVOKE_KEY.to_string(),
+    }
+}
+
+/// RELIABILITY 10 and 12 at the IPC edge: a token goes in through token_set and never comes back
+/// out — not in an answer, not in an error, not in a file the app wrote.
+#[test]
+fn the_token_never_comes_back_over_ipc_or_lands_in_a_file() {
+    use crate::commands::{keychain, profile};
+    const SENTINEL: &str = "SENTINEL-7f3a9c-TOKEN";
+    let (dir, app) = mock_app(tauri::generate_handler![
+        profile::profiles_list,
+        profile::profile_save,
+        keychain::token_set,
+        keychain::token_clear,
+    ]);
+    let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    let call = |cmd: &str, body: Value| -> String {
+        match tauri::test::get_ipc_response(&main, invoke(cmd, body)) {
+            Ok(body) => body.deserialize::<Value>().unwrap().to_string(),
+            Err(e) => e.to_string(),
+        }
     };
+    // Refused: no such profile. The error must not echo the token.
+    let refused = call(
+        "token_set",
+        serde_json::json!({"profileId": "nope", "token": SENTINEL}),
+    );
+    assert!(
+        refused.contains("nope"),
+        "an error names the profile: {refused}"
+    );
+    assert!(
+        !refused.contains(SENTINEL),
+        "error echoes the token: {refused}"
+    );
+
+    let saved = call(
+        "profile_save",
+        serde_json::json!({"input": {"id": null, "name": "Acme", "baseUrl": "https://chat.acme.example",
+            "domain": "acme.example", "caCertificate": {"kind": "keep"}, "postForUpdates": false}}),
+    );
+    let saved: Value = serde_json::from_str(&saved).expect("profile_save answers a profile");
+    let id = saved["id"].as_str().expect("profile id").to_owned();
+    let stored = call(
+        "token_set",
+        serde_json::json!({"profileId": id, "token": SENTINEL}),
+    );
+    assert_eq!(stored, "null", "token_set answers nothing");
+    let listed = call("profiles_list", serde_json::json!({}));
+    assert!(listed.contains("\"tokenStored\":true"), "{listed}");
+    assert!(
+        !listed.contains(SENTINEL),
+        "profiles_list leaks the token: {listed}"
+    );
+
+    let mut files = vec![dir.path().to_path_buf()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.path()),
+            );
+        } else {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            assert!(
+                !text.contains(SENTINEL),
+                "{} holds the token",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(
+        call("token_clear", serde_json::json!({"profileId": id})),
+        "null"
+    );
+    assert!(call("profiles_list", serde_json::json!({})).contains("\"tokenStored\":false"));
+}
+
+/// RELIABILITY 1: with the app's real context (capabilities compiled by tauri-build), the main
+/// window may call the app's commands and a webview with any other label is refused.
+#[test]
+fn only_the_main_window_may_invoke_commands() {
+    let (_dir, app) = mock_app(tauri::generate_handler![crate::commands::app::app_info]);
+    let request = || invoke("app_info", serde_json::json!({}));
     let main = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("main window");
-    let answer = get_ipc_response(&main, request()).expect("the main window may call app_info");
+    let answer =
+        tauri::test::get_ipc_response(&main, request()).expect("the main window may call app_info");
     let info: serde_json::Value = answer.deserialize().unwrap();
     assert_eq!(info["name"], "Trillian Server Admin");
 
     let other = tauri::WebviewWindowBuilder::new(&app, "other", Default::default())
         .build()
         .expect("second window");
-    let refused = get_ipc_response(&other, request());
-    assert!(refused.is_err(), "a window not named in the capability must be refused");
+    let refused = tauri::test::get_ipc_response(&other, request());
+    assert!(
+        refused.is_err(),
+        "a window not named in the capability must be refused"
+    );
 
     // Remote content in the main window is refused too.
     let mut remote = request();
     remote.url = "https://evil.example/".parse().unwrap();
-    assert!(get_ipc_response(&main, remote).is_err(), "remote origins have no capability");
+    assert!(
+        tauri::test::get_ipc_response(&main, remote).is_err(),
+        "remote origins have no capability"
+    );
 }
