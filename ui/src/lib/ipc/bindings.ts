@@ -116,11 +116,15 @@ export type GroupChatRow = {
 };
 
 export type GroupRow = {
+	id: number,
+	displayName: string,
+	/**  Internal name. */
 	name: string,
+	/**  The parent's display name; empty for a top-level group. */
 	parent: string,
+	/**  The policy's name; empty for none. */
 	policy: string,
 	priority: number,
-	members: number,
 };
 
 /**  The rejection value of every command. */
@@ -167,12 +171,14 @@ export type PickedCertificate = {
 };
 
 export type PolicyRow = {
+	id: number,
 	name: string,
+	/**  `key value` items in the policy. */
 	items: number,
 };
 
 export type PresenceRow = {
-	username: string,
+	address: string,
 	status: string,
 	message: string,
 	devices: number,
@@ -211,11 +217,13 @@ export type Tally = {
 };
 
 export type UserRow = {
-	username: string,
+	/**  IM address, `name@domain`. */
+	address: string,
 	displayName: string,
 	email: string,
+	/**  The group's display name. */
 	group: string,
-	enabled: boolean,
+	disabled: boolean,
 };
 
 /* Tauri Specta runtime */
