@@ -161,6 +161,8 @@ pub struct AppState {
     pub(crate) max_body: usize,
     seed: u64,
     demo: bool,
+    /// `GET users` answers per domain, with the database generation they were read at.
+    pub(crate) users_xml: Arc<std::sync::Mutex<HashMap<i64, (u64, axum::body::Bytes)>>>,
     /// Administrator tokens seen so far (user tokens are checked against the user every time).
     admins: Arc<RwLock<HashMap<String, Grant>>>,
 }
@@ -186,6 +188,7 @@ impl AppState {
             seed: config.seed,
             demo: config.demo,
             admins: Arc::default(),
+            users_xml: Arc::default(),
         };
         for d in &config.domains {
             state.prepare_domain(d, config.reset)?;
@@ -260,6 +263,34 @@ impl AppState {
             let token = token::issue(&tx, domain, &owner)?;
             tx.commit()?;
             Ok(token)
+        })
+    }
+
+    /// Adds `count` plain users (`{prefix}{i}@domain`) in one transaction: for benchmarks and
+    /// large-domain tests.
+    #[doc(hidden)]
+    pub fn seed_users(&self, domain: &str, prefix: &str, count: usize) -> Result<()> {
+        self.db.write_blocking(|c| -> Result<()> {
+            let tx = c.transaction()?;
+            let id = store::domain_id(&tx, domain)?
+                .ok_or_else(|| Error::UnknownDomain(domain.into()))?;
+            let group = store::group::root(&tx, id)?.unwrap_or(0);
+            let now = store::now_secs();
+            for i in 0..count {
+                let row = store::user::UserRow {
+                    id: 0,
+                    im: format!("{prefix}{i}@{domain}"),
+                    displayname: format!("Load Test User {i}"),
+                    email: format!("{prefix}{i}@{domain}"),
+                    group,
+                    policy: 0,
+                    flags: 0,
+                    created_at: now,
+                };
+                store::user::insert(&tx, id, &row, "seeded")?;
+            }
+            tx.commit()?;
+            Ok(())
         })
     }
 

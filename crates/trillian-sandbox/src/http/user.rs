@@ -56,15 +56,29 @@ pub fn write_user(w: &mut XmlWriter, root: &str, u: &UserRow) {
 async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
     p.admin()?;
     let (d, root) = (p.domain_id, p.root.clone());
-    state
+    // The list is written once per database generation: any write invalidates it.
+    let generation = state.db.generation();
+    let cached = state.users_xml.lock().ok().and_then(|m| {
+        m.get(&d)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, body)| body.clone())
+    });
+    if let Some(body) = cached {
+        return Ok(Xml::cached(body));
+    }
+    let answer = state
         .db
         .read(move |c| {
             let n = store::user::count(c, d)?;
             let mut w = XmlWriter::with_capacity(64 + n as usize * 420);
             store::user::for_each(c, d, |u| write_user(&mut w, &root, u))?;
-            Ok(Xml::ok(w))
+            Ok::<_, ApiError>(Xml::ok(w))
         })
-        .await
+        .await?;
+    if let Ok(mut m) = state.users_xml.lock() {
+        m.insert(d, (generation, answer.body()));
+    }
+    Ok(answer)
 }
 
 /// The user addressed by the path, or 404.

@@ -1,6 +1,7 @@
 //! Writing XML answers: models are written by trillian-api's own writers (so that client and
 //! server cannot drift apart) into one growing `<response>` string, then sent by [`Xml`].
 
+use axum::body::Bytes;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -50,7 +51,7 @@ pub fn inner(doc: &str) -> &str {
 /// An XML answer.
 pub struct Xml {
     status: StatusCode,
-    body: String,
+    body: Bytes,
 }
 
 impl Xml {
@@ -65,8 +66,21 @@ impl Xml {
     pub fn with_status(status: StatusCode, w: XmlWriter) -> Xml {
         Xml {
             status,
-            body: w.finish(),
+            body: Bytes::from(w.finish()),
         }
+    }
+
+    /// A 200 answer of an already written document (shared, not copied).
+    pub fn cached(body: Bytes) -> Xml {
+        Xml {
+            status: StatusCode::OK,
+            body,
+        }
+    }
+
+    /// The document, to keep for [`Xml::cached`].
+    pub fn body(&self) -> Bytes {
+        self.body.clone()
     }
 }
 

@@ -12,6 +12,7 @@ pub mod token;
 pub mod user;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -36,6 +37,8 @@ struct Inner {
     /// None for an in-memory database: readers use the writer connection.
     path: Option<PathBuf>,
     readers: Mutex<Vec<Connection>>,
+    /// Bumped after every write call: answers cached at an older value are stale.
+    writes: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -75,6 +78,7 @@ impl Db {
                 writer: Mutex::new(writer),
                 path: Some(path.to_owned()),
                 readers: Mutex::new(Vec::new()),
+                writes: AtomicU64::new(0),
             }),
         })
     }
@@ -89,6 +93,7 @@ impl Db {
                 writer: Mutex::new(conn),
                 path: None,
                 readers: Mutex::new(Vec::new()),
+                writes: AtomicU64::new(0),
             }),
         })
     }
@@ -161,7 +166,14 @@ impl Db {
         F: FnOnce(&mut Connection) -> Result<T, E>,
     {
         let mut conn = lock(&self.inner.writer);
-        f(&mut conn)
+        let out = f(&mut conn);
+        self.inner.writes.fetch_add(1, Ordering::SeqCst);
+        out
+    }
+
+    /// How many write calls have finished; read it before a query whose answer is cached.
+    pub fn generation(&self) -> u64 {
+        self.inner.writes.load(Ordering::SeqCst)
     }
 }
 

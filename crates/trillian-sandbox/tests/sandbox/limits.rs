@@ -216,3 +216,25 @@ async fn junk_input_is_refused_not_panicked_on() {
         .await;
     assert!(r.status.is_client_error(), "DOCTYPE block: {}", r.status);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_thousand_users() {
+    let api = Api::new();
+    let start = std::time::Instant::now();
+    api.state.seed_users(DOMAIN, "u", 100_000).expect("seed");
+    let seeded = start.elapsed();
+    let start = std::time::Instant::now();
+    let r = api.get("users/").await;
+    let listed = start.elapsed();
+    assert_eq!(r.status, StatusCode::OK);
+    let n = r.text().matches("<user ").count();
+    assert_eq!(n, 100_000, "every user listed");
+    let r = api
+        .get(&format!("users/{}/", seg("u99999@kestrel.test")))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "the last one by its address");
+    eprintln!(
+        "100,000 users: seeded in {seeded:?}, listed ({} bytes) in {listed:?}",
+        r.body.len()
+    );
+}

@@ -980,3 +980,43 @@ async fn reset_demo_restores_the_data() {
         "admin token survived the reset"
     );
 }
+
+#[tokio::test]
+async fn the_user_list_follows_every_write() {
+    // `GET users` is cached per database generation: every kind of write must show.
+    let api = Api::new();
+    assert!(texts(&api.get("users/").await.text(), "email").is_empty());
+    api.create_user("a").await;
+    assert_eq!(
+        texts(&api.get("users/").await.text(), "displayname"),
+        vec!["a"]
+    );
+    api.admin("PATCH", "users/a@kestrel.test/", &[("displayname", "Ann")])
+        .await;
+    assert_eq!(
+        texts(&api.get("users/").await.text(), "displayname"),
+        vec!["Ann"]
+    );
+    let data = STANDARD.encode("trillian.plugin.irc 0\n");
+    let r = api
+        .admin("POST", "policies/", &[("name", "P"), ("data", &data)])
+        .await;
+    let pid = attr(&r.text(), "policy", "id").expect("policy");
+    api.admin("PATCH", "users/a@kestrel.test/", &[("policy", &pid)])
+        .await;
+    assert_eq!(
+        texts(&api.get("users/").await.text(), "policy"),
+        vec![pid.clone()]
+    );
+    api.admin("DELETE", &format!("policies/{pid}/"), &[]).await;
+    assert_eq!(
+        texts(&api.get("users/").await.text(), "policy"),
+        vec!["0"],
+        "policy delete resets"
+    );
+    api.admin("DELETE", "users/a@kestrel.test/", &[]).await;
+    assert!(
+        texts(&api.get("users/").await.text(), "email").is_empty(),
+        "deleted"
+    );
+}
