@@ -1,0 +1,276 @@
+//! The keychain against the real stores.
+
+use std::time::{Duration, Instant};
+
+use trillian_core::{ErrorCode, Keychain, KeychainStatus, StoreKind, Token};
+
+use crate::{Fixture, require_session, secret_tool_lookup, sentinel, test_service};
+
+#[tokio::test]
+async fn secret_service_is_real_shared_and_deletable() {
+    require_session();
+    let service = test_service();
+    let writer =
+        Keychain::with_options(StoreKind::SecretService, &service, Duration::from_secs(10));
+    let secret = sentinel();
+    writer
+        .set("p1", &Token::new(secret.clone()))
+        .await
+        .expect("set");
+
+    // A second, independent handle (its own D-Bus connection) sees it.
+    let reader =
+        Keychain::with_options(StoreKind::SecretService, &service, Duration::from_secs(10));
+    assert!(
+        reader.has("p1").await.expect("has"),
+        "a second Keychain instance reads the entry"
+    );
+    assert!(
+        !reader.has("p2").await.expect("has"),
+        "no entry for another profile"
+    );
+
+    // Another process (secret-tool, through libsecret) finds the very secret in the store.
+    assert_eq!(
+        secret_tool_lookup(&service, "p1").as_deref(),
+        Some(secret.as_str()),
+        "the Secret Service holds the token under service/username"
+    );
+
+    // Replacing keeps one entry with the new value.
+    let second = sentinel();
+    writer
+        .set("p1", &Token::new(second.clone()))
+        .await
+        .expect("replace");
+    assert_eq!(
+        secret_tool_lookup(&service, "p1").as_deref(),
+        Some(second.as_str())
+    );
+
+    writer.delete("p1").await.expect("delete");
+    assert!(
+        !reader.has("p1").await.expect("has"),
+        "deleted for every handle"
+    );
+    assert_eq!(
+        secret_tool_lookup(&service, "p1"),
+        None,
+        "the store no longer has it"
+    );
+    writer
+        .delete("p1")
+        .await
+        .expect("deleting an absent entry is fine");
+
+    match writer.status().await {
+        KeychainStatus::Available {
+            store, persistent, ..
+        } => {
+            assert_eq!(store, StoreKind::SecretService);
+            assert!(persistent);
+        }
+        other => panic!("status: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn keyutils_store_round_trips() {
+    require_session();
+    let service = test_service();
+    let a = Keychain::with_options(StoreKind::Keyutils, &service, Duration::from_secs(10));
+    let b = Keychain::with_options(StoreKind::Keyutils, &service, Duration::from_secs(10));
+    a.set("p1", &Token::new(sentinel()))
+        .await
+        .expect("set in keyutils");
+    assert!(
+        b.has("p1").await.expect("has"),
+        "another handle sees the kernel key"
+    );
+    a.delete("p1").await.expect("delete");
+    assert!(!b.has("p1").await.expect("has"), "deleted");
+    assert!(matches!(
+        a.status().await,
+        KeychainStatus::Available {
+            store: StoreKind::Keyutils,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn session_only_never_touches_the_os_store() {
+    require_session();
+    let fx = Fixture::new();
+    let kc = fx.keychain(StoreKind::SecretService);
+    kc.use_session_only();
+    assert_eq!(kc.kind(), StoreKind::SessionOnly);
+    kc.set("p1", &Token::new(sentinel()))
+        .await
+        .expect("set in memory");
+    assert!(kc.has("p1").await.expect("has"));
+    assert_eq!(
+        secret_tool_lookup(&fx.service, "p1"),
+        None,
+        "nothing reached the keyring"
+    );
+    let fresh = fx.keychain(StoreKind::SecretService);
+    assert!(
+        !fresh.has("p1").await.expect("has"),
+        "another instance (a restart) has nothing"
+    );
+    assert!(matches!(
+        kc.status().await,
+        KeychainStatus::Available {
+            store: StoreKind::SessionOnly,
+            persistent: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn debug_output_never_shows_a_token() {
+    let secret = sentinel();
+    let token = Token::new(secret.clone());
+    let kc = Keychain::session_only();
+    let text = format!("{token:?} {kc:?}");
+    assert!(!text.contains(&secret), "{text}");
+}
+
+/// A Secret Service that hangs: the session bus address points at a socket that accepts
+/// connections and never says a word. Runs in a child process (the bus address is read from
+/// the environment, which a test must not change in its own, multi-threaded process).
+#[test]
+fn hung_secret_service_gives_a_typed_error_quickly() {
+    if std::env::var_os("TRILLIAN_CORE_HANG_CHILD").is_some() {
+        hung_child();
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("bus");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn); // accept, never answer
+        }
+    });
+    let exe = std::env::current_exe().expect("current_exe");
+    let out = std::process::Command::new(exe)
+        .args([
+            "keychain::hung_secret_service_gives_a_typed_error_quickly",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("TRILLIAN_CORE_HANG_CHILD", "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", socket.display()),
+        )
+        .output()
+        .expect("child runs");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "child failed:\n{text}");
+    assert!(
+        text.contains("HANG-CHILD-OK"),
+        "the child ran its checks:\n{text}"
+    );
+}
+
+fn hung_child() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    runtime.block_on(async {
+        let fx = Fixture::new();
+        let kc = Keychain::with_options(
+            StoreKind::SecretService,
+            &fx.service,
+            Duration::from_millis(500),
+        );
+        let core = trillian_core::Core::new(fx.paths(), kc.clone()).expect("core");
+        let started = Instant::now();
+        let status = core.keychain_status().await;
+        let took = started.elapsed();
+        match &status {
+            KeychainStatus::Unavailable { reason, hint, .. } => {
+                assert!(reason.contains("did not answer"), "reason: {reason}");
+                assert!(
+                    hint.contains("session-only"),
+                    "hint offers session-only: {hint}"
+                );
+            }
+            other => panic!("a hung store is unavailable, got {other:?}"),
+        }
+        assert!(took < Duration::from_secs(3), "the timeout fired: {took:?}");
+
+        // Other commands keep working, and a second keychain call does not queue behind the
+        // first (stuck) one for longer than its own timeout.
+        assert!(core.profiles().is_empty());
+        let started = Instant::now();
+        let err = kc.has("p1").await.expect_err("hung store");
+        assert_eq!(err.code(), ErrorCode::Keychain);
+        assert!(started.elapsed() < Duration::from_secs(3));
+
+        // Session-only mode rescues the user.
+        core.use_session_only();
+        kc.set("p1", &Token::new("t"))
+            .await
+            .expect("session-only works");
+        println!("HANG-CHILD-OK");
+    });
+    // The stuck keychain thread never returns; dropping the runtime would wait for it forever
+    // (an app must exit the same way: not wait on blocking keychain threads).
+    runtime.shutdown_background();
+}
+
+#[tokio::test]
+async fn no_secret_service_gives_a_fix_hint() {
+    // Only meaningful with a session, so that we know the failure is the address we give.
+    if std::env::var_os("TRILLIAN_CORE_NOBUS_CHILD").is_some() {
+        let kc = Keychain::with_options(
+            StoreKind::SecretService,
+            &test_service(),
+            Duration::from_secs(5),
+        );
+        match kc.status().await {
+            KeychainStatus::Unavailable { hint, .. } => {
+                assert!(
+                    hint.contains("gnome-keyring") && hint.contains("session-only"),
+                    "{hint}"
+                );
+                println!("NOBUS-CHILD-OK");
+            }
+            other => panic!("no bus must be unavailable: {other:?}"),
+        }
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = std::env::current_exe().expect("current_exe");
+    let out = std::process::Command::new(exe)
+        .args([
+            "keychain::no_secret_service_gives_a_fix_hint",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("TRILLIAN_CORE_NOBUS_CHILD", "1")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", dir.path().join("nothing").display()),
+        )
+        .env_remove("DISPLAY")
+        .output()
+        .expect("child runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success() && text.contains("NOBUS-CHILD-OK"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
