@@ -15,8 +15,8 @@ use crate::{media, message, roster};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List all users.
-    List,
+    /// List users (all, or those matching the filters).
+    List(ListFilter),
     /// Show one user.
     Get {
         /// The user's IM address.
@@ -72,6 +72,37 @@ pub enum Command {
     Import(roster::ImportArgs),
     /// Write all users as CSV.
     Export(roster::ExportArgs),
+}
+
+/// Filters of `users list`, applied to the server's full list.
+#[derive(Debug, Args)]
+pub struct ListFilter {
+    /// Only users of this group.
+    #[arg(long, value_name = "ID")]
+    pub group: Option<u64>,
+    /// Only disabled users.
+    #[arg(long, conflicts_with = "enabled")]
+    pub disabled: bool,
+    /// Only enabled users.
+    #[arg(long)]
+    pub enabled: bool,
+    /// Only users whose IM address, display name or e-mail contains TEXT (any case).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+}
+
+impl ListFilter {
+    fn matches(&self, u: &User) -> bool {
+        let text = self.search.as_deref().map(str::to_lowercase);
+        self.group.is_none_or(|g| u.group == g)
+            && (!self.disabled || u.is_disabled())
+            && (!self.enabled || !u.is_disabled())
+            && text.is_none_or(|t| {
+                [&u.name, &u.displayname, &u.email]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(&t))
+            })
+    }
 }
 
 /// The fields of a user; on update, only those given change.
@@ -174,10 +205,15 @@ impl Record for UserView {
 pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
     let out = &ctx.printer;
     match cmd {
-        Command::List => {
+        Command::List(filter) => {
             let client = ctx.client().await?;
             let users = client.users().list().await?;
-            out.list(&users.iter().map(UserView::from).collect::<Vec<_>>())
+            let shown: Vec<UserView> = users
+                .iter()
+                .filter(|u| filter.matches(u))
+                .map(UserView::from)
+                .collect();
+            out.list(&shown)
         }
         Command::Get { im } => {
             let client = ctx.client().await?;
