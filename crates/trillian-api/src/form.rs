@@ -82,6 +82,39 @@ const ENCODED: [([u8; 4], usize); 64] = {
     t
 };
 
+/// For each pair of sextets (12 bits): its two characters percent-encoded, padded to 8 bytes.
+const PAIRS: [[u8; 8]; 4096] = {
+    let mut t = [[0u8; 8]; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        let (a, na) = ENCODED[i >> 6];
+        let (b, nb) = ENCODED[i & 63];
+        let mut k = 0;
+        while k < na {
+            t[i][k] = a[k];
+            k += 1;
+        }
+        let mut j = 0;
+        while j < nb {
+            t[i][na + j] = b[j];
+            j += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Length of each [`PAIRS`] entry (2, 4 or 6).
+const PAIR_LENS: [u8; 4096] = {
+    let mut t = [0u8; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        t[i] = (ENCODED[i >> 6].1 + ENCODED[i & 63].1) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Counts the Base64 characters of some bytes that percent-encoding expands (`+` and `/`),
 /// chunk by chunk, so that the encoded length is known before encoding.
 #[derive(Debug, Default, Clone)]
@@ -150,9 +183,9 @@ fn sextets(g: [u8; 3]) -> [u8; 4] {
 
 #[inline(always)]
 fn count_group(g: [u8; 3]) -> u64 {
-    let s = sextets(g);
-    // (s + 2) >> 6 is 1 exactly for 62 and 63
-    u64::from(((s[0] + 2) >> 6) + ((s[1] + 2) >> 6) + ((s[2] + 2) >> 6) + ((s[3] + 2) >> 6))
+    let n = (usize::from(g[0]) << 16) | (usize::from(g[1]) << 8) | usize::from(g[2]);
+    // each special sextet adds 2 to a pair's length of 2
+    u64::from(PAIR_LENS[n >> 12] + PAIR_LENS[n & 0xfff] - 4) / 2
 }
 
 /// Length of the percent-encoded Base64 of `len` bytes whose Base64 holds `specials` `+`/`/`.
@@ -231,19 +264,17 @@ impl Base64FormEncoder {
 
 #[inline(always)]
 fn put_group(buf: &mut [u8], pos: usize, g: [u8; 3]) -> usize {
-    let s = sextets(g);
+    let n = (usize::from(g[0]) << 16) | (usize::from(g[1]) << 8) | usize::from(g[2]);
+    let (hi, lo) = (n >> 12, n & 0xfff);
     // The caller sizes `buf` with at least 16 spare bytes past `pos`.
     let Some(dst) = buf.get_mut(pos..pos + 16) else {
         debug_assert!(false, "encoder buffer too small");
         return pos;
     };
-    let mut at = 0;
-    for x in s {
-        let (bytes, n) = &ENCODED[usize::from(x)];
-        dst[at..at + 4].copy_from_slice(bytes);
-        at += n;
-    }
-    pos + at
+    let a = usize::from(PAIR_LENS[hi]);
+    dst[..8].copy_from_slice(&PAIRS[hi]);
+    dst[a..a + 8].copy_from_slice(&PAIRS[lo]);
+    pos + a + usize::from(PAIR_LENS[lo])
 }
 
 /// Callback of uploads and downloads: `(bytes done, total bytes if known)`.

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use quick_xml::escape::{escape, resolve_predefined_entity};
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
@@ -36,7 +37,7 @@ pub trait XmlModel: Sized {
 /// An XML document being read. Opaque: used through [`XmlModel::read`].
 pub struct XmlReader<'a> {
     reader: Reader<&'a [u8]>,
-    src: &'a str,
+    src: &'a [u8],
     depth: usize,
     what: &'a str,
 }
@@ -56,16 +57,15 @@ impl XmlElement<'_> {
 impl<'a> XmlReader<'a> {
     /// Opens a document whose root element must be `root`; returns the reader and the root.
     fn open(body: &'a [u8], what: &'a str, root: &str) -> Result<(Self, XmlElement<'a>)> {
-        let src = std::str::from_utf8(body).map_err(|e| {
-            Error::decode(what, format!("invalid UTF-8 at byte {}", e.valid_up_to()))
-        })?;
-        let src = src.strip_prefix('\u{feff}').unwrap_or(src);
-        if src.trim().is_empty() {
+        // quick-xml checks that every event's bytes are UTF-8 (its events are `&str`); an
+        // invalid byte is reported as such below, in `next`.
+        let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+        if body.iter().all(u8::is_ascii_whitespace) {
             return Err(Error::decode(what, "empty body"));
         }
         let mut doc = XmlReader {
-            reader: Reader::from_str(src),
-            src,
+            reader: Reader::from_reader(body),
+            src: body,
             depth: 0,
             what,
         };
@@ -116,19 +116,21 @@ impl<'a> XmlReader<'a> {
 
     fn error(&self, message: &str) -> Error {
         let pos = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX);
-        let start = floor_char_boundary(self.src, pos.saturating_sub(30));
-        let end = floor_char_boundary(self.src, pos.saturating_add(30));
-        let near = self.src.get(start..end).unwrap_or("");
+        let start = pos.saturating_sub(30).min(self.src.len());
+        let end = pos.saturating_add(30).min(self.src.len());
+        let near = String::from_utf8_lossy(&self.src[start..end]);
         Error::decode(
             self.what,
-            format!("{message} at byte {pos}, near {}", excerpt(near, 60)),
+            format!("{message} at byte {pos}, near {}", excerpt(&near, 60)),
         )
     }
 
     /// The next event, with depth accounting and the safety checks.
+    #[inline]
     fn next(&mut self) -> Result<Event<'a>> {
         let event = match self.reader.read_event() {
             Ok(e) => e,
+            Err(quick_xml::Error::Encoding(_)) => return Err(self.error("invalid UTF-8")),
             Err(e) => return Err(self.error(&format!("malformed XML ({e})"))),
         };
         match &event {
@@ -147,6 +149,7 @@ impl<'a> XmlReader<'a> {
     }
 
     /// The next child element of `parent`, or `None` at `parent`'s end tag.
+    #[inline]
     pub(crate) fn child(&mut self, parent: &XmlElement<'_>) -> Result<Option<XmlElement<'a>>> {
         if parent.empty {
             return Ok(None);
@@ -191,7 +194,13 @@ impl<'a> XmlReader<'a> {
 
     /// The text content of `el` (text, CDATA and entities joined; child elements ignored).
     pub(crate) fn text(&mut self, el: &XmlElement<'_>) -> Result<String> {
-        let mut out = String::new();
+        self.text_cow(el).map(Cow::into_owned)
+    }
+
+    /// The text content of `el`, borrowed from the document when it is one plain run.
+    #[inline]
+    fn text_cow(&mut self, el: &XmlElement<'_>) -> Result<Cow<'a, str>> {
+        let mut out: Cow<'a, str> = Cow::Borrowed("");
         if el.empty {
             return Ok(out);
         }
@@ -199,21 +208,22 @@ impl<'a> XmlReader<'a> {
         loop {
             match self.next()? {
                 Event::Text(t) if nested == 0 => {
+                    let run = t.xml10_content();
                     if out.is_empty() {
-                        out = t.xml10_content().into_owned();
+                        out = run;
                     } else {
-                        out.push_str(&t.xml10_content());
+                        out.to_mut().push_str(&run);
                     }
                 }
-                Event::CData(c) if nested == 0 => out.push_str(&c.into_inner()),
+                Event::CData(c) if nested == 0 => out.to_mut().push_str(&c.into_inner()),
                 Event::GeneralRef(r) if nested == 0 => {
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
-                            Ok(Some(c)) => out.push(c),
+                            Ok(Some(c)) => out.to_mut().push(c),
                             _ => return Err(self.error("invalid character reference")),
                         }
                     } else if let Some(s) = resolve_predefined_entity(&r) {
-                        out.push_str(s);
+                        out.to_mut().push_str(s);
                     } else {
                         let name = excerpt(&r, 30);
                         return Err(self.error(&format!("unknown entity &{name};")));
@@ -233,7 +243,7 @@ impl<'a> XmlReader<'a> {
         &mut self,
         el: &XmlElement<'_>,
     ) -> Result<N> {
-        let text = self.text(el)?;
+        let text = self.text_cow(el)?;
         self.parse_number(el.name(), &text)
     }
 
@@ -255,7 +265,7 @@ impl<'a> XmlReader<'a> {
 
     /// One attribute's unescaped value.
     fn attr(&self, el: &XmlElement<'_>, key: &str) -> Result<Option<String>> {
-        for a in el.start.attributes() {
+        for a in attributes(el) {
             let a = a.map_err(|e| self.error(&format!("malformed attribute ({e})")))?;
             if a.key.0 == key {
                 return Ok(Some(self.value(&a)?));
@@ -264,9 +274,23 @@ impl<'a> XmlReader<'a> {
         Ok(None)
     }
 
-    fn value(&self, a: &quick_xml::events::attributes::Attribute<'_>) -> Result<String> {
+    fn value(&self, a: &Attribute<'_>) -> Result<String> {
+        self.value_cow(a).map(Cow::into_owned)
+    }
+
+    /// An attribute's value: as is when nothing in it needs normalising (no entity, no tab or
+    /// line break), else normalised as XML 1.0 says.
+    #[inline]
+    fn value_cow<'v>(&self, a: &Attribute<'v>) -> Result<Cow<'v, str>> {
+        if !a
+            .value
+            .bytes()
+            .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
+        {
+            return Ok(a.value.clone());
+        }
         match a.normalized_value(XmlVersion::Implicit1_0) {
-            Ok(v) => Ok(v.into_owned()),
+            Ok(v) => Ok(v),
             Err(e) => Err(self.error(&format!("attribute {}: {e}", a.key.0))),
         }
     }
@@ -277,12 +301,9 @@ impl<'a> XmlReader<'a> {
         el: &XmlElement<'_>,
         mut f: impl FnMut(&Self, &str, Cow<'_, str>) -> Result<()>,
     ) -> Result<()> {
-        for a in el.start.attributes() {
+        for a in attributes(el) {
             let a = a.map_err(|e| self.error(&format!("malformed attribute ({e})")))?;
-            let v = match a.normalized_value(XmlVersion::Implicit1_0) {
-                Ok(v) => v,
-                Err(e) => return Err(self.error(&format!("attribute {}: {e}", a.key.0))),
-            };
+            let v = self.value_cow(&a)?;
             f(self, a.key.0, v)?;
         }
         Ok(())
@@ -302,14 +323,12 @@ impl<'a> XmlReader<'a> {
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
-    }
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
+/// The attributes of `el`, without quick-xml's duplicate check (it allocates per element; a
+/// duplicated attribute is read as the first one by `attr` and the last one by `attrs`).
+fn attributes<'e>(el: &'e XmlElement<'_>) -> quick_xml::events::attributes::Attributes<'e> {
+    let mut a = el.start.attributes();
+    a.with_checks(false);
+    a
 }
 
 /// A short, printable excerpt of untrusted text for error messages.

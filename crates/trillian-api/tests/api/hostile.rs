@@ -120,6 +120,25 @@ fn invalid_utf8_is_a_decode_error_with_the_operation() {
     let (what, excerpt) = decode_err(decode_list::<User>(&body, "users.list"));
     assert_eq!(what, "users.list");
     assert!(excerpt.contains("UTF-8"), "{excerpt}");
+    // in text, in a comment, between elements, in a name
+    for (before, after) in [
+        (
+            "<response><user name=\"a\"><email>x",
+            "</email></user></response>",
+        ),
+        ("<response><!-- ", " --><user name=\"a\"/></response>"),
+        (
+            "<response><user name=\"a\"/>",
+            "<user name=\"b\"/></response>",
+        ),
+        ("<response><us", "er name=\"a\"/></response>"),
+    ] {
+        let mut body = before.as_bytes().to_vec();
+        body.push(0xc3);
+        body.extend_from_slice(after.as_bytes());
+        let (_, excerpt) = decode_err(decode_list::<User>(&body, "users.list"));
+        assert!(!excerpt.is_empty(), "{before}");
+    }
 }
 
 #[test]
