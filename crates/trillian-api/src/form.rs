@@ -83,7 +83,7 @@ const ENCODED: [([u8; 4], usize); 64] = {
 };
 
 /// For each pair of sextets (12 bits): its two characters percent-encoded, padded to 8 bytes.
-const PAIRS: [[u8; 8]; 4096] = {
+static PAIRS: [[u8; 8]; 4096] = {
     let mut t = [[0u8; 8]; 4096];
     let mut i = 0;
     while i < 4096 {
@@ -105,7 +105,7 @@ const PAIRS: [[u8; 8]; 4096] = {
 };
 
 /// Length of each [`PAIRS`] entry (2, 4 or 6).
-const PAIR_LENS: [u8; 4096] = {
+static PAIR_LENS: [u8; 4096] = {
     let mut t = [0u8; 4096];
     let mut i = 0;
     while i < 4096 {
