@@ -228,6 +228,17 @@ impl App {
             .map_err(|e| format!("clicking {name:?}: {e}"))
     }
 
+    /// Follows a link by its text.
+    pub async fn click_link(&self, text: &str) -> Step {
+        let xpath = format!("//a[normalize-space()='{text}']");
+        let link = self
+            .wait_for(Locator::XPath(&xpath), &format!("link {text:?}"))
+            .await?;
+        link.click()
+            .await
+            .map_err(|e| format!("clicking link {text:?}: {e}"))
+    }
+
     /// Types into the field labelled `label` (replacing its content).
     pub async fn fill(&self, label: &str, text: &str) -> Step {
         let xpath = format!("//input[@id=//label[normalize-space()='{label}']/@for]");

@@ -48,6 +48,16 @@ async fn sandbox_mode_dashboard_matches_the_sandbox() {
         .await;
     assert!(!header.is_empty());
     app.screenshot("dashboard").await;
+
+    // A long job through a Tauri channel: reset the demo data, watch the progress area.
+    app.check(app.click_link("Settings").await).await;
+    app.check(app.click("Reset demo data").await).await;
+    let done = app
+        .wait_text("section[aria-label='Jobs']", "reset job", |t| {
+            t.contains("Demo data restored")
+        })
+        .await;
+    app.check(done).await;
     app.quit().await;
 }
 
@@ -185,10 +195,32 @@ async fn test_connection(app: &App) -> harness::Step<String> {
 }
 
 /// The embedded sandbox the app started: its URL and domain from the app's profiles file, its
-/// admin token from the sandbox's database in the app's data folder.
+/// administrator token from the sandbox's database in the app's data folder.
 fn sandbox_of_app(home: &Home) -> harness::Step<(String, String, String)> {
-    let _ = home;
-    Err("not wired yet".into())
+    let profiles_file = home.config().join("trillian-server-admin/profiles.json");
+    let text = std::fs::read_to_string(&profiles_file)
+        .map_err(|e| format!("reading {}: {e}", profiles_file.display()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("profiles.json: {e}"))?;
+    let sandbox = doc["profiles"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["kind"] == "sandbox"))
+        .ok_or("no sandbox profile in profiles.json")?;
+    let url = sandbox["baseUrl"]
+        .as_str()
+        .ok_or("sandbox profile without baseUrl")?
+        .to_owned();
+    let domain = sandbox["domain"]
+        .as_str()
+        .ok_or("sandbox profile without domain")?
+        .to_owned();
+    let db = home.data().join("trillian-server-admin/sandbox.sqlite3");
+    let state = trillian_sandbox::AppState::open(&Config::new(domain.clone()).db_path(&db), &url)
+        .map_err(|e| format!("opening {}: {e}", db.display()))?;
+    let token = state
+        .admin_token(&domain)
+        .map_err(|e| format!("admin token: {e}"))?;
+    Ok((url, domain, token))
 }
 
 fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
