@@ -8,6 +8,7 @@ mod fixtures;
 mod hostile;
 mod redaction;
 mod requests;
+mod tls;
 mod transport;
 mod upload;
 
