@@ -157,41 +157,35 @@ pub fn presence_rows(presence: &[Presence]) -> Vec<PresenceRow> {
 #[tauri::command]
 #[specta::specta]
 pub async fn users_list(state: State<'_, AppState>) -> IpcResult<Vec<UserRow>> {
-    let _ = state;
-    Err(not_wired())
+    let core = &state.core;
+    let (users, groups) = tokio::try_join!(core.users(), core.groups())?;
+    Ok(user_rows(&users, &groups))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn groups_list(state: State<'_, AppState>) -> IpcResult<Vec<GroupRow>> {
-    let _ = state;
-    Err(not_wired())
+    let core = &state.core;
+    let (groups, policies) = tokio::try_join!(core.groups(), core.policies())?;
+    Ok(group_rows(&groups, &policies))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn policies_list(state: State<'_, AppState>) -> IpcResult<Vec<PolicyRow>> {
-    let _ = state;
-    Err(not_wired())
+    Ok(policy_rows(&state.core.policies().await?))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn groupchats_list(state: State<'_, AppState>) -> IpcResult<Vec<GroupChatRow>> {
-    let _ = state;
-    Err(not_wired())
+    Ok(groupchat_rows(&state.core.groupchats().await?))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn presence_list(state: State<'_, AppState>) -> IpcResult<Vec<PresenceRow>> {
-    let _ = state;
-    Err(not_wired())
-}
-
-// TEMPORARY: trillian-core returns stand-in models until trillian-api exports its types.
-fn not_wired() -> crate::error::IpcError {
-    crate::error::IpcError::internal("This list is not available in this build yet.")
+    Ok(presence_rows(&state.core.presence().await?))
 }
 
 #[cfg(test)]
