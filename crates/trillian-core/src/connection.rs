@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use crate::Core;
-use crate::error::{ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result};
+use crate::{Core, JournalOutcome, api};
 
 /// The domain's counts, as the dashboard and a successful connection test show them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -63,11 +63,160 @@ pub enum ConnectionReport {
 
 impl Core {
     /// Tests a profile: reaches the server with its token and reads the domain's counts.
+    ///
+    /// A fresh client is used (nothing cached), with one retry at most, so the answer is about
+    /// the profile as it is now. How the outcome is decided:
+    /// - no token stored → `NoToken`; keychain failure → `Failed { code: Keychain }`;
+    /// - connect/DNS/timeout → `Unreachable`; TLS failure or an unusable CA file → `Tls`;
+    /// - 404 on the domain's listing (a server that does not serve the domain), or 401 whose
+    ///   reason names the domain → `WrongDomain`;
+    /// - any other 401 → `WrongToken`. The sandbox, like the API (a resource that is not the
+    ///   token's to touch is 401), answers a token of another domain with the same
+    ///   "invalid token" as an unknown token, so the two cannot be told apart from its answer;
+    ///   the `WrongToken` reason then says that the domain may be wrong too.
     pub async fn test_connection(&self, profile_id: &str) -> Result<ConnectionReport> {
-        let _profile = self.profile(profile_id)?;
-        Ok(ConnectionReport::Failed {
-            code: ErrorCode::Internal,
-            reason: "not implemented yet".into(),
+        let profile = self.profile(profile_id)?;
+        let token = match self.token_for(&profile).await {
+            Ok(token) => token,
+            Err(Error::NoToken(_)) => return Ok(ConnectionReport::NoToken),
+            Err(e) => return Ok(failed(&e)),
+        };
+        let client = match crate::client_builder(&profile, token)
+            .max_retries(1)
+            .build()
+        {
+            Ok(client) => client,
+            Err(e) => return Ok(classify(&profile.domain, &Error::Api(e))),
+        };
+        let report = match Listings::read(&client).await {
+            Ok(listings) => ConnectionReport::Ok {
+                counts: listings.counts(),
+            },
+            Err(e) => classify(&profile.domain, &e),
+        };
+        self.inner.journal.record(
+            Some(profile_id),
+            "connection.test",
+            profile_id,
+            match &report {
+                ConnectionReport::Ok { .. } => JournalOutcome::Ok,
+                other => JournalOutcome::Failed {
+                    code: report_code(other),
+                    message: format!("{other:?}"),
+                },
+            },
+        );
+        Ok(report)
+    }
+}
+
+/// The five listings the counts and the dashboard are made of.
+pub(crate) struct Listings {
+    pub(crate) users: Vec<api::User>,
+    pub(crate) groups: Vec<api::Group>,
+    pub(crate) policies: Vec<api::Policy>,
+    pub(crate) groupchats: Vec<api::GroupChat>,
+    pub(crate) presence: Vec<api::Presence>,
+}
+
+impl Listings {
+    /// Reads the five listings concurrently.
+    pub(crate) async fn read(client: &api::Client) -> Result<Listings> {
+        let (u, g, p, c, pr) = (
+            client.users(),
+            client.groups(),
+            client.policies(),
+            client.groupchats(),
+            client.presence(),
+        );
+        let (users, groups, policies, groupchats, presence) = tokio::try_join!(
+            u.list(),
+            g.list(api::Expand::empty()),
+            p.list(),
+            c.list(api::Expand::empty()),
+            pr.list(),
+        )?;
+        Ok(Listings {
+            users,
+            groups,
+            policies,
+            groupchats,
+            presence,
         })
+    }
+
+    pub(crate) fn counts(&self) -> Counts {
+        Counts {
+            users: self.users.len(),
+            groups: self.groups.len(),
+            policies: self.policies.len(),
+            groupchats: self.groupchats.len(),
+            online: online(&self.presence),
+        }
+    }
+}
+
+/// Users whose status is anything but offline.
+pub(crate) fn online(presence: &[api::Presence]) -> usize {
+    presence
+        .iter()
+        .filter(|p| p.status != api::PresenceStatus::Offline)
+        .count()
+}
+
+fn classify(domain: &str, e: &Error) -> ConnectionReport {
+    use trillian_api::Error as A;
+    match e {
+        Error::Api(A::Unauthorized { message }) => {
+            if message.to_ascii_lowercase().contains("domain") {
+                ConnectionReport::WrongDomain {
+                    reason: message.clone(),
+                }
+            } else {
+                ConnectionReport::WrongToken {
+                    reason: format!(
+                        "the server refused the token ({message}); check the token, and that it \
+                         belongs to the domain {domain}"
+                    ),
+                }
+            }
+        }
+        Error::Api(A::NotFound { message }) => ConnectionReport::WrongDomain {
+            reason: format!("the server does not serve the domain {domain} ({message})"),
+        },
+        Error::Api(A::Transport { message }) if crate::error::is_tls_failure(message) => {
+            ConnectionReport::Tls {
+                reason: crate::error::transport_reason(message),
+            }
+        }
+        Error::Api(A::Config(message)) if message.contains("CA") => ConnectionReport::Tls {
+            reason: message.clone(),
+        },
+        Error::Api(A::Transport { message }) | Error::Api(A::Timeout { message }) => {
+            ConnectionReport::Unreachable {
+                reason: crate::error::transport_reason(message),
+            }
+        }
+        other => failed(other),
+    }
+}
+
+fn failed(e: &Error) -> ConnectionReport {
+    ConnectionReport::Failed {
+        code: e.code(),
+        reason: e.to_string(),
+    }
+}
+
+fn report_code(r: &ConnectionReport) -> ErrorCode {
+    match r {
+        ConnectionReport::Ok { .. } => ErrorCode::Internal,
+        ConnectionReport::Unreachable { .. } => ErrorCode::Network,
+        ConnectionReport::Tls { .. } => ErrorCode::Tls,
+        ConnectionReport::WrongToken { .. } | ConnectionReport::WrongDomain { .. } => {
+            ErrorCode::Unauthorized
+        }
+        ConnectionReport::NoToken => ErrorCode::NoToken,
+        ConnectionReport::Failed { code, .. } => *code,
     }
 }

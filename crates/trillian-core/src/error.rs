@@ -41,7 +41,7 @@ pub enum ErrorCode {
 pub enum Error {
     /// An API call failed; see `trillian_api::Error`.
     #[error(transparent)]
-    Api(#[from] crate::api::Error),
+    Api(#[from] trillian_api::Error),
 
     /// No profile with this id.
     #[error("no profile with id {0:?}")]
@@ -145,7 +145,48 @@ impl Error {
     }
 }
 
-fn api_code(e: &crate::api::Error) -> ErrorCode {
-    let _ = e;
-    ErrorCode::Internal
+fn api_code(e: &trillian_api::Error) -> ErrorCode {
+    use trillian_api::Error as A;
+    match e {
+        A::Unauthorized { .. } => ErrorCode::Unauthorized,
+        A::NotFound { .. } => ErrorCode::NotFound,
+        A::Transport { message } if is_tls_failure(message) => ErrorCode::Tls,
+        A::Transport { .. } | A::Timeout { .. } => ErrorCode::Network,
+        A::Api { status: 400, .. } => ErrorCode::Invalid,
+        A::Api { .. } => ErrorCode::Server,
+        A::Decode { .. } | A::TooLarge { .. } => ErrorCode::Decode,
+        A::Config(message) if message.contains("CA") => ErrorCode::Tls,
+        A::Config(_) => ErrorCode::Invalid,
+        _ => ErrorCode::Internal,
+    }
+}
+
+/// Whether a transport error's text (reqwest's chain of causes, rustls' reasons) is a TLS
+/// failure. `trillian-api` folds TLS into `Transport`, so the text decides.
+pub(crate) fn is_tls_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "certificate",
+        "tls",
+        "handshake",
+        "unknownissuer",
+        "notvalidforname",
+        "rustls",
+    ]
+    .iter()
+    .any(|needle| m.contains(needle))
+}
+
+/// The most specific reason in a transport error's text: its last cause (`a: b: c` gives `c`),
+/// or the certificate problem for a TLS failure.
+pub(crate) fn transport_reason(message: &str) -> String {
+    if let Some(at) = message.find("invalid peer certificate") {
+        return message[at..].to_owned();
+    }
+    message
+        .rsplit(": ")
+        .find(|part| !part.trim().is_empty())
+        .unwrap_or(message)
+        .trim()
+        .to_owned()
 }

@@ -1,13 +1,13 @@
 //! GroupChats of the active profile's domain.
 
-use crate::Core;
-use crate::api::model::GroupChat;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::model::GroupChat;
+use crate::{Core, api};
 
 impl Core {
     /// Every groupchat of the active profile's domain (a first cut for the groupchats screen).
     pub async fn groupchats(&self) -> Result<Vec<GroupChat>> {
-        let _client = self.active_client().await?;
-        Err(Error::Internal("not implemented yet".into()))
+        let client = self.active_client().await?;
+        Ok(client.groupchats().list(api::Expand::MEMBERS).await?)
     }
 }

@@ -8,7 +8,6 @@
 //!
 //! Tokens flow in only: [`Core::set_token`] takes one, nothing public hands one back.
 
-mod api_stub;
 mod connection;
 mod dashboard;
 pub mod error;
@@ -33,12 +32,15 @@ pub use error::{Error, ErrorCode, Result};
 pub use journal::{JournalEntry, JournalOutcome};
 pub use keychain::{Keychain, KeychainStatus, StoreKind};
 pub use profile::{Profile, ProfileDraft, ProfileKind};
+pub use sandbox::SANDBOX_DOMAIN;
 
 /// The token type, re-exported from `trillian-api`: `Debug`/`Display` print `<redacted>`.
-pub use api_stub::Token;
+pub use trillian_api::Token;
+/// The model types the lists return, re-exported from `trillian-api`.
+pub use trillian_api::model;
 
-use api_stub as api;
 use profile::ProfileStore;
+use trillian_api as api;
 
 /// Where the app keeps its files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -329,15 +331,7 @@ impl Core {
         {
             return Ok(client.clone());
         }
-        let token = match profile.kind {
-            ProfileKind::Sandbox => self.sandbox_token().await.ok_or(Error::SandboxNotRunning)?,
-            ProfileKind::Server => self
-                .inner
-                .keychain
-                .get(&profile.id)
-                .await?
-                .ok_or_else(|| Error::NoToken(profile.id.clone()))?,
-        };
+        let token = self.token_for(profile).await?;
         let client = build_client(profile, token)?;
         self.inner
             .clients
@@ -347,6 +341,19 @@ impl Core {
         Ok(client)
     }
 
+    /// The profile's token: from the running sandbox, or from the keychain.
+    async fn token_for(&self, profile: &Profile) -> Result<Token> {
+        match profile.kind {
+            ProfileKind::Sandbox => self.sandbox_token().await.ok_or(Error::SandboxNotRunning),
+            ProfileKind::Server => self
+                .inner
+                .keychain
+                .get(&profile.id)
+                .await?
+                .ok_or_else(|| Error::NoToken(profile.id.clone())),
+        }
+    }
+
     /// A client for the active profile.
     async fn active_client(&self) -> Result<api::Client> {
         let profile = self.require_active()?;
@@ -354,6 +361,17 @@ impl Core {
     }
 }
 
-fn build_client(profile: &Profile, token: Token) -> Result<api::Client> {
-    api::Client::build(profile, token)
+/// A client for `profile` with `token`: its base URL, domain, trusted CA and POST setting.
+pub(crate) fn build_client(profile: &Profile, token: Token) -> Result<api::Client> {
+    client_builder(profile, token).build().map_err(Error::from)
+}
+
+pub(crate) fn client_builder(profile: &Profile, token: Token) -> api::ClientBuilder {
+    let mut builder = api::Client::builder(&profile.base_url, &profile.domain, token)
+        .post_for_updates(profile.post_for_updates)
+        .user_agent(concat!("trillian-server-admin/", env!("CARGO_PKG_VERSION")));
+    if let Some(pem) = &profile.ca_cert_pem {
+        builder = builder.add_trusted_ca_pem(pem.as_bytes().to_vec());
+    }
+    builder
 }

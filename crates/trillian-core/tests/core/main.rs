@@ -3,8 +3,10 @@
 //!
 //! Run: `scripts/test-env.sh cargo test -p trillian-core`.
 
+mod connection;
 mod keychain;
 mod profile;
+mod sandbox;
 
 use std::path::Path;
 
@@ -32,6 +34,12 @@ pub fn require_session() {
 pub struct Fixture {
     pub dir: tempfile::TempDir,
     pub service: String,
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Fixture {
@@ -67,10 +75,10 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    hits.push(path.display().to_string());
-                }
+            } else if let Ok(bytes) = std::fs::read(&path)
+                && bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+            {
+                hits.push(path.display().to_string());
             }
         }
     }
