@@ -212,18 +212,18 @@ impl<'a> XmlReader<'a> {
                     if out.is_empty() {
                         out = run;
                     } else {
-                        out.to_mut().push_str(&run);
+                        owned(&mut out).push_str(&run);
                     }
                 }
-                Event::CData(c) if nested == 0 => out.to_mut().push_str(&c.into_inner()),
+                Event::CData(c) if nested == 0 => owned(&mut out).push_str(&c.into_inner()),
                 Event::GeneralRef(r) if nested == 0 => {
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
-                            Ok(Some(c)) => out.to_mut().push(c),
+                            Ok(Some(c)) => owned(&mut out).push(c),
                             _ => return Err(self.error("invalid character reference")),
                         }
                     } else if let Some(s) = resolve_predefined_entity(&r) {
-                        out.to_mut().push_str(s);
+                        owned(&mut out).push_str(s);
                     } else {
                         let name = excerpt(&r, 30);
                         return Err(self.error(&format!("unknown entity &{name};")));
@@ -321,6 +321,16 @@ impl<'a> XmlReader<'a> {
             }
         }
     }
+}
+
+/// The text being joined, made owned with room for the pieces still to come.
+fn owned<'c>(out: &'c mut Cow<'_, str>) -> &'c mut String {
+    if let Cow::Borrowed(b) = out {
+        let mut s = String::with_capacity(b.len() * 2 + 16);
+        s.push_str(b);
+        *out = Cow::Owned(s);
+    }
+    out.to_mut()
 }
 
 /// The attributes of `el`, without quick-xml's duplicate check (it allocates per element; a
