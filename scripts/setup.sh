@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS="libwebkit2gtk-4.1-dev build-essential curl wget file pkg-config libssl-dev \
   libxdo-dev libayatana-appindicator3-dev librsvg2-dev \
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools keyutils \
-  imagemagick libvips-tools"
+  imagemagick libvips-tools openssl ca-certificates"
 
 missing=""
 for p in $PKGS; do
