@@ -173,6 +173,8 @@ impl App {
     /// Saves a screenshot as `<target>/e2e/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = shots_dir().join(format!("{name}.png"));
+        // Let WebKit paint the last DOM change: its screenshot is of the last painted frame.
+        tokio::time::sleep(Duration::from_millis(400)).await;
         match self.client.screenshot().await {
             Ok(png) => {
                 std::fs::write(&path, png).ok();

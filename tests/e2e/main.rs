@@ -63,6 +63,46 @@ async fn sandbox_mode_dashboard_matches_the_sandbox() {
 
 #[tokio::test]
 #[ignore = "e2e: run with --include-ignored inside scripts/test-env.sh"]
+async fn every_area_lists_the_sandbox_data() {
+    let home = Home::new();
+    let app = App::launch("areas", &home, &["--sandbox"]).await;
+    // `--sandbox` opens the dashboard directly.
+    app.check(app.dashboard_counts().await).await;
+    for (link, shot) in [
+        ("Users", "users"),
+        ("Groups", "groups"),
+        ("Policies", "policies"),
+        ("Group chats", "groupchats"),
+        ("Presence", "presence"),
+    ] {
+        app.check(app.click_link(link).await).await;
+        let heading = format!("//h1[normalize-space()='{link}']");
+        app.check(
+            app.wait_for(fantoccini::Locator::XPath(&heading), link)
+                .await,
+        )
+        .await;
+        let what = format!("{link} rows");
+        let rows = app.wait_text("p.count", &what, |t| {
+            t.split(' ')
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n > 0)
+        });
+        app.check(rows.await).await;
+        app.screenshot(shot).await;
+    }
+    app.check(app.click_link("Settings").await).await;
+    let journal = app.wait_text("table.data tbody", "journal", |t| {
+        t.contains("sandbox.start")
+    });
+    app.check(journal.await).await;
+    app.screenshot("settings").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "e2e: run with --include-ignored inside scripts/test-env.sh"]
 async fn a_profile_and_its_token_survive_a_restart() {
     let sandbox = start_sandbox("e2e.example").await;
     let token = sandbox.admin_token("e2e.example");
