@@ -117,50 +117,75 @@ async fn connection(addr: String, request: Vec<u8>, expect: u16, until: Instant)
     out
 }
 
-async fn scenario(name: &str, addr: &str, request: Vec<u8>, expect: u16, secs: u64) -> bool {
+/// One kind of request of a scenario, sent over `connections` connections.
+struct Load {
+    label: &'static str,
+    request: Vec<u8>,
+    expect: u16,
+    connections: usize,
+}
+
+/// Runs the loads side by side for `secs`; prints one line per load; false on any error.
+async fn scenario(addr: &str, loads: Vec<Load>, secs: u64) -> bool {
     let until = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
-    let tasks: Vec<_> = (0..CONNECTIONS)
-        .map(|_| tokio::spawn(connection(addr.to_owned(), request.clone(), expect, until)))
-        .collect();
-    let mut latencies = Vec::new();
-    let mut errors = Vec::new();
-    let mut bytes = 0;
-    for t in tasks {
-        match t.await {
-            Ok(o) => {
-                latencies.extend(o.latencies);
-                errors.extend(o.errors);
-                bytes += o.bytes;
+    let mut running = Vec::new();
+    for load in &loads {
+        let tasks: Vec<_> = (0..load.connections)
+            .map(|_| {
+                tokio::spawn(connection(
+                    addr.to_owned(),
+                    load.request.clone(),
+                    load.expect,
+                    until,
+                ))
+            })
+            .collect();
+        running.push(tasks);
+    }
+    let mut ok = true;
+    for (load, tasks) in loads.iter().zip(running) {
+        let mut latencies = Vec::new();
+        let mut errors = Vec::new();
+        let mut bytes = 0;
+        for t in tasks {
+            match t.await {
+                Ok(o) => {
+                    latencies.extend(o.latencies);
+                    errors.extend(o.errors);
+                    bytes += o.bytes;
+                }
+                Err(e) => errors.push(format!("task: {e}")),
             }
-            Err(e) => errors.push(format!("task: {e}")),
         }
+        let elapsed = started.elapsed().as_secs_f64();
+        latencies.sort_unstable();
+        let pct = |p: f64| {
+            latencies
+                .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(f64::NAN)
+        };
+        println!(
+            "{:<44} {:>3} conn {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>7.2} ms  max {:>7.2} ms  {:>7.1} MB/s  {} errors",
+            load.label,
+            load.connections,
+            latencies.len() as f64 / elapsed,
+            pct(0.50),
+            pct(0.99),
+            latencies
+                .last()
+                .map(|d| d.as_secs_f64() * 1000.0)
+                .unwrap_or(f64::NAN),
+            bytes as f64 / elapsed / 1e6,
+            errors.len()
+        );
+        for e in errors.iter().take(3) {
+            println!("    error: {}", e.chars().take(300).collect::<String>());
+        }
+        ok &= errors.is_empty();
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(f64::NAN)
-    };
-    println!(
-        "{name:<34} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>7.2} ms  max {:>7.2} ms  {:>6.1} MB/s  {} requests  {} errors",
-        latencies.len() as f64 / elapsed,
-        pct(0.50),
-        pct(0.99),
-        latencies
-            .last()
-            .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(f64::NAN),
-        bytes as f64 / elapsed / 1e6,
-        latencies.len(),
-        errors.len()
-    );
-    for e in errors.iter().take(3) {
-        println!("    error: {}", e.chars().take(300).collect::<String>());
-    }
-    errors.is_empty()
+    ok
 }
 
 fn get(path: &str, token: &str) -> Vec<u8> {
@@ -198,12 +223,17 @@ fn main() {
             let a = sandbox
                 .issue_token(DOMAIN, Owner::User(format!("load1@{DOMAIN}")))
                 .expect("token");
-            let _ = tx.send((sandbox.url().to_owned(), sandbox.admin_token(DOMAIN), a));
+            let _ = tx.send((
+                sandbox.url().to_owned(),
+                sandbox.admin_token(DOMAIN),
+                a,
+                sandbox.state().clone(),
+            ));
             let _ = stop_rx.await;
             sandbox.shutdown().await;
         });
     });
-    let (url, admin, sender) = rx.recv().expect("server up");
+    let (url, admin, sender, state) = rx.recv().expect("server up");
     let addr = url.trim_start_matches("http://").to_owned();
     println!(
         "trillian-sandbox load: {CONNECTIONS} connections, {secs} s a scenario, {} cores, file DB (WAL, synchronous=FULL)",
@@ -213,11 +243,8 @@ fn main() {
     );
     let rt = tokio::runtime::Runtime::new().expect("generator runtime");
     let ok = rt.block_on(async {
-        let mut ok = true;
         let one = get(&format!("/v2/{DOMAIN}/users/load42@{DOMAIN}/"), &admin);
-        ok &= scenario("GET one user", &addr, one, 200, secs).await;
         let all = get(&format!("/v2/{DOMAIN}/users/"), &admin);
-        ok &= scenario("GET users (1,000 users)", &addr, all, 200, secs).await;
         let body =
             format!("from=load1%40{DOMAIN}&message=Sea+trial+at+14%3A00%2C+bring+the+spare+modem");
         let post = format!(
@@ -225,15 +252,53 @@ fn main() {
              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
             enc(&sender),
             body.len()
-        );
+        )
+        .into_bytes();
+        let load = |label, request: &Vec<u8>, expect, connections| Load {
+            label,
+            request: request.clone(),
+            expect,
+            connections,
+        };
+        let mut ok = true;
         ok &= scenario(
-            "POST messages (fsync each)",
             &addr,
-            post.into_bytes(),
-            200,
+            vec![load("GET one user", &one, 200, CONNECTIONS)],
             secs,
         )
         .await;
+        ok &= scenario(
+            &addr,
+            vec![load("GET users (1,000 users)", &all, 200, CONNECTIONS)],
+            secs,
+        )
+        .await;
+        ok &= scenario(
+            &addr,
+            vec![load("POST messages (fsync each)", &post, 200, CONNECTIONS)],
+            secs,
+        )
+        .await;
+        state.set_user_list_cache(false);
+        let cold = load(
+            "GET users (1,000 users), no answer cache",
+            &all,
+            200,
+            CONNECTIONS,
+        );
+        ok &= scenario(&addr, vec![cold], secs).await;
+        state.set_user_list_cache(true);
+        // Every write invalidates the cached user list.
+        let mixed = vec![
+            load(
+                "GET users (1,000) while writes go on",
+                &all,
+                200,
+                CONNECTIONS - 5,
+            ),
+            load("  ... POST messages alongside", &post, 200, 5),
+        ];
+        ok &= scenario(&addr, mixed, secs).await;
         ok
     });
     let _ = stop_tx.send(());

@@ -31,6 +31,9 @@ pub use error::{Error, Result};
 use http::error::ApiError;
 use store::Db;
 
+/// How long [`Sandbox::shutdown`] waits for open connections.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Default body limit: a 512 MiB media item as percent-encoded Base64, with room to spare.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 768 * 1024 * 1024;
 
@@ -163,6 +166,8 @@ pub struct AppState {
     demo: bool,
     /// `GET users` answers per domain, with the database generation they were read at.
     pub(crate) users_xml: Arc<std::sync::Mutex<HashMap<i64, (u64, axum::body::Bytes)>>>,
+    /// Whether that cache is used (benchmarks turn it off to measure the uncached path).
+    pub(crate) users_xml_on: Arc<std::sync::atomic::AtomicBool>,
     /// Administrator tokens seen so far (user tokens are checked against the user every time).
     admins: Arc<RwLock<HashMap<String, Grant>>>,
 }
@@ -189,6 +194,7 @@ impl AppState {
             demo: config.demo,
             admins: Arc::default(),
             users_xml: Arc::default(),
+            users_xml_on: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         };
         for d in &config.domains {
             state.prepare_domain(d, config.reset)?;
@@ -292,6 +298,13 @@ impl AppState {
             tx.commit()?;
             Ok(())
         })
+    }
+
+    /// Turns the cache of `GET users` answers on or off (on by default; for benchmarks).
+    #[doc(hidden)]
+    pub fn set_user_list_cache(&self, on: bool) {
+        self.users_xml_on
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// A digest of every row of every table: equal digests mean no data changed (for tests).
@@ -462,16 +475,22 @@ impl Sandbox {
         &self.state
     }
 
-    /// Stops accepting, lets requests in flight finish, and returns.
+    /// Stops accepting, lets requests in flight finish (for at most 5 seconds), and returns.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            match task.await {
-                Ok(Err(e)) => tracing::warn!(error = %e, "sandbox server stopped with an error"),
-                Err(e) => tracing::warn!(error = %e, "sandbox server task failed"),
-                Ok(Ok(())) => {}
+        if let Some(mut task) = self.task.take() {
+            match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+                Ok(Ok(Err(e))) => {
+                    tracing::warn!(error = %e, "sandbox server stopped with an error")
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "sandbox server task failed"),
+                Ok(Ok(Ok(()))) => {}
+                Err(_) => {
+                    tracing::warn!("connections still open after the grace period; closing them");
+                    task.abort();
+                }
             }
         }
     }

@@ -30,6 +30,11 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'@');
 
+/// Percent-encodes one path segment, piece by piece (no allocation).
+pub fn seg_parts(s: &str) -> percent_encoding::PercentEncode<'_> {
+    utf8_percent_encode(s, SEGMENT)
+}
+
 /// Percent-encodes one path segment.
 pub fn seg(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()

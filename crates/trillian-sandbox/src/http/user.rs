@@ -10,9 +10,10 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::error::{ApiError, ApiResult};
 use super::xml::{Xml, XmlWriter};
-use super::{Form, Principal, RawBody, Seg, parse_pairs, route, seg, unsigned};
+use super::{Form, Principal, RawBody, Seg, parse_pairs, route, seg_parts, unsigned};
 use crate::AppState;
-use crate::store::{self, group, media, policy, token, user::UserRow};
+use crate::store::user::{UserRef, UserRow};
+use crate::store::{self, group, media, policy, token};
 use trillian_api::model::{User, UserFlags};
 
 pub fn router() -> Router<AppState> {
@@ -38,19 +39,47 @@ pub fn router() -> Router<AppState> {
 
 /// Writes `<user name="...">...</user>`.
 pub fn write_user(w: &mut XmlWriter, root: &str, u: &UserRow) {
-    let base = format!("{root}/users/{}", seg(&u.im));
-    w.model(&User {
-        name: u.im.clone(),
-        displayname: u.displayname.clone(),
-        email: u.email.clone(),
-        group: unsigned(u.group),
-        policy: unsigned(u.policy),
-        flags: UserFlags::from_bits_retain(u.flags),
-        created_at: unsigned(u.created_at),
-        addressbook_href: Some(format!("{base}/addressbook/")),
-        media_href: Some(format!("{base}/media/")),
-        messages_href: Some(format!("{base}/messages/")),
-    });
+    let mut m = User::default();
+    let user = UserRef {
+        im: &u.im,
+        displayname: &u.displayname,
+        email: &u.email,
+        group: u.group,
+        policy: u.policy,
+        flags: u.flags,
+        created_at: u.created_at,
+    };
+    fill_user(&mut m, &format!("{root}/users/"), &user);
+    w.model(&m);
+}
+
+/// Sets every field of `m` from `u`, reusing `m`'s strings (no allocation once they are grown).
+/// `users` is `{root}/users/`.
+fn fill_user(m: &mut User, users: &str, u: &UserRef<'_>) {
+    fn set(s: &mut String, v: &str) {
+        s.clear();
+        s.push_str(v);
+    }
+    fn href(slot: &mut Option<String>, users: &str, im: &str, tail: &str) {
+        let s = slot.get_or_insert_with(String::new);
+        s.clear();
+        s.push_str(users);
+        for part in seg_parts(im) {
+            s.push_str(part);
+        }
+        s.push('/');
+        s.push_str(tail);
+    }
+    set(&mut m.name, u.im);
+    set(&mut m.displayname, u.displayname);
+    set(&mut m.email, u.email);
+    m.group = unsigned(u.group);
+    m.policy = unsigned(u.policy);
+    m.flags = UserFlags::from_bits_retain(u.flags);
+    m.created_at = unsigned(u.created_at);
+    href(&mut m.addressbook_href, users, u.im, "addressbook/");
+    href(&mut m.media_href, users, u.im, "media/");
+    href(&mut m.messages_href, users, u.im, "messages/");
 }
 
 async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
@@ -58,11 +87,19 @@ async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
     let (d, root) = (p.domain_id, p.root.clone());
     // The list is written once per database generation: any write invalidates it.
     let generation = state.db.generation();
-    let cached = state.users_xml.lock().ok().and_then(|m| {
-        m.get(&d)
-            .filter(|(g, _)| *g == generation)
-            .map(|(_, body)| body.clone())
-    });
+    let use_cache = state
+        .users_xml_on
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let cached = state
+        .users_xml
+        .lock()
+        .ok()
+        .filter(|_| use_cache)
+        .and_then(|m| {
+            m.get(&d)
+                .filter(|(g, _)| *g == generation)
+                .map(|(_, body)| body.clone())
+        });
     if let Some(body) = cached {
         return Ok(Xml::cached(body));
     }
@@ -71,7 +108,12 @@ async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
         .read(move |c| {
             let n = store::user::count(c, d)?;
             let mut w = XmlWriter::with_capacity(64 + n as usize * 420);
-            store::user::for_each(c, d, |u| write_user(&mut w, &root, u))?;
+            let users = format!("{root}/users/");
+            let mut m = User::default();
+            store::user::for_each(c, d, |u| {
+                fill_user(&mut m, &users, u);
+                w.model(&m);
+            })?;
             Ok::<_, ApiError>(Xml::ok(w))
         })
         .await?;

@@ -30,18 +30,39 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
+/// A user row borrowed from the statement (no allocation per row).
+#[derive(Debug, Clone, Copy)]
+pub struct UserRef<'a> {
+    pub im: &'a str,
+    pub displayname: &'a str,
+    pub email: &'a str,
+    pub group: i64,
+    pub policy: i64,
+    pub flags: u32,
+    pub created_at: i64,
+}
+
 /// Calls `f` for every user of the domain, in creation order, from one query.
 pub fn for_each(
     conn: &Connection,
     domain_id: i64,
-    mut f: impl FnMut(&UserRow),
+    mut f: impl FnMut(&UserRef<'_>),
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM user WHERE domain_id = ?1 ORDER BY id"
     ))?;
     let mut rows = stmt.query(params![domain_id])?;
     while let Some(r) = rows.next()? {
-        f(&from_row(r)?);
+        let u = UserRef {
+            im: r.get_ref(1)?.as_str()?,
+            displayname: r.get_ref(2)?.as_str()?,
+            email: r.get_ref(3)?.as_str()?,
+            group: r.get(4)?,
+            policy: r.get(5)?,
+            flags: r.get(6)?,
+            created_at: r.get(7)?,
+        };
+        f(&u);
     }
     Ok(())
 }
