@@ -61,6 +61,24 @@ pub enum ConnectionReport {
     },
 }
 
+impl ConnectionReport {
+    /// One line for people (the CLI, the journal).
+    pub fn summary(&self) -> String {
+        match self {
+            ConnectionReport::Ok { counts } => format!(
+                "connected: {} users, {} groups, {} policies, {} group chats, {} online",
+                counts.users, counts.groups, counts.policies, counts.groupchats, counts.online
+            ),
+            ConnectionReport::Unreachable { reason } => format!("unreachable: {reason}"),
+            ConnectionReport::Tls { reason } => format!("TLS problem: {reason}"),
+            ConnectionReport::WrongToken { reason } => format!("wrong token: {reason}"),
+            ConnectionReport::WrongDomain { reason } => format!("wrong domain: {reason}"),
+            ConnectionReport::NoToken => "no token is stored for this profile".to_owned(),
+            ConnectionReport::Failed { reason, .. } => format!("failed: {reason}"),
+        }
+    }
+}
+
 impl Core {
     /// Tests a profile: reaches the server with its token and reads the domain's counts.
     ///
@@ -102,7 +120,7 @@ impl Core {
                 ConnectionReport::Ok { .. } => JournalOutcome::Ok,
                 other => JournalOutcome::Failed {
                     code: report_code(other),
-                    message: format!("{other:?}"),
+                    message: other.summary(),
                 },
             },
         );
@@ -218,5 +236,120 @@ fn report_code(r: &ConnectionReport) -> ErrorCode {
         }
         ConnectionReport::NoToken => ErrorCode::NoToken,
         ConnectionReport::Failed { code, .. } => *code,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trillian_api::Error as A;
+
+    fn api(e: A) -> Error {
+        Error::Api(e)
+    }
+
+    #[test]
+    fn classification_of_server_answers() {
+        let c = |e| classify("example.com", &api(e));
+        assert!(matches!(
+            c(A::NotFound { message: "no such domain".into() }),
+            ConnectionReport::WrongDomain { reason } if reason.contains("example.com")
+                && reason.contains("no such domain")
+        ));
+        assert!(matches!(
+            c(A::Unauthorized {
+                message: "token is not valid for this domain".into()
+            }),
+            ConnectionReport::WrongDomain { .. }
+        ));
+        assert!(matches!(
+            c(A::Unauthorized { message: "invalid token".into() }),
+            ConnectionReport::WrongToken { reason } if reason.contains("invalid token")
+        ));
+        assert!(matches!(
+            c(A::Transport {
+                message: "users.list: error sending request: client error (Connect): invalid \
+                          peer certificate: UnknownIssuer"
+                    .into()
+            }),
+            ConnectionReport::Tls { reason } if reason == "invalid peer certificate: UnknownIssuer"
+        ));
+        assert!(matches!(
+            c(A::Transport {
+                message: "users.list: error sending request: tcp connect error: Connection \
+                          refused (os error 111)"
+                    .into()
+            }),
+            ConnectionReport::Unreachable { reason } if reason == "Connection refused (os error 111)"
+        ));
+        assert!(matches!(
+            c(A::Timeout {
+                message: "users.list: operation timed out".into()
+            }),
+            ConnectionReport::Unreachable { .. }
+        ));
+        assert!(matches!(
+            c(A::Config("the trusted CA is not a PEM certificate".into())),
+            ConnectionReport::Tls { .. }
+        ));
+        assert!(matches!(
+            c(A::Api { status: 500, message: "database is locked".into() }),
+            ConnectionReport::Failed { code: ErrorCode::Server, reason } if reason.contains("database is locked")
+        ));
+        assert!(matches!(
+            c(A::Decode {
+                what: "users.list".into(),
+                excerpt: "<html>".into()
+            }),
+            ConnectionReport::Failed {
+                code: ErrorCode::Decode,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn error_codes_of_api_errors() {
+        let code = |e| api(e).code();
+        assert_eq!(
+            code(A::Unauthorized {
+                message: String::new()
+            }),
+            ErrorCode::Unauthorized
+        );
+        assert_eq!(
+            code(A::NotFound {
+                message: String::new()
+            }),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code(A::Api {
+                status: 400,
+                message: String::new()
+            }),
+            ErrorCode::Invalid
+        );
+        assert_eq!(
+            code(A::Api {
+                status: 503,
+                message: String::new()
+            }),
+            ErrorCode::Server
+        );
+        assert_eq!(code(A::TooLarge { limit: 1 }), ErrorCode::Decode);
+        assert_eq!(
+            code(A::Transport {
+                message: "handshake failure".into()
+            }),
+            ErrorCode::Tls
+        );
+        assert_eq!(
+            code(A::Transport {
+                message: "connection reset".into()
+            }),
+            ErrorCode::Network
+        );
+        assert_eq!(code(A::Config("bad URL".into())), ErrorCode::Invalid);
     }
 }

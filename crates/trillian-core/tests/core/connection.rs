@@ -121,10 +121,10 @@ async fn closed_port_is_unreachable_quickly() {
 }
 
 /// openssl s_server with a certificate for `cn` signed by a fresh test CA; killed on drop.
-struct TlsServer {
+pub struct TlsServer {
     child: Child,
-    port: u16,
-    ca_pem: String,
+    pub port: u16,
+    pub ca_pem: String,
     _dir: tempfile::TempDir,
 }
 
@@ -140,7 +140,7 @@ fn openssl(dir: &std::path::Path, args: &[&str]) {
 }
 
 impl TlsServer {
-    fn start(cn: &str) -> TlsServer {
+    pub fn start(cn: &str) -> TlsServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path();
         let ec = [

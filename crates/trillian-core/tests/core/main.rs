@@ -7,6 +7,7 @@ mod connection;
 mod keychain;
 mod profile;
 mod sandbox;
+mod token;
 
 use std::path::Path;
 
