@@ -300,11 +300,15 @@ impl Core {
 
     // ----- internals shared by the modules -----
 
+    /// The profiles, re-read first if another process (the CLI, a second window) changed them.
     fn store(&self) -> std::sync::MutexGuard<'_, ProfileStore> {
-        self.inner
+        let mut store = self
+            .inner
             .profiles
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| p.into_inner());
+        store.sync();
+        store
     }
 
     fn forget_client(&self, profile_id: &str) {
@@ -354,8 +358,27 @@ impl Core {
         }
     }
 
-    /// A client for the active profile.
-    async fn active_client(&self) -> Result<api::Client> {
+    /// An API client for a saved profile, for operations this crate does not wrap (yet): the
+    /// CLI's commands, new screens. The token is inside and cannot be read back out. Cached
+    /// per profile; rebuilt when the profile or its token changes.
+    pub async fn client(&self, profile_id: &str) -> Result<api::Client> {
+        let profile = self.profile(profile_id)?;
+        self.client_for(&profile).await
+    }
+
+    /// A fresh (uncached) client for a saved profile, adjusted by `adjust` (timeouts, retries).
+    pub async fn client_with(
+        &self,
+        profile_id: &str,
+        adjust: impl FnOnce(api::ClientBuilder) -> api::ClientBuilder,
+    ) -> Result<api::Client> {
+        let profile = self.profile(profile_id)?;
+        let token = self.token_for(&profile).await?;
+        Ok(adjust(client_builder(&profile, token)).build()?)
+    }
+
+    /// An API client for the active profile (see [`Core::client`]).
+    pub async fn active_client(&self) -> Result<api::Client> {
         let profile = self.require_active()?;
         self.client_for(&profile).await
     }

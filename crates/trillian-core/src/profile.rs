@@ -91,6 +91,9 @@ struct ProfilesFile {
 pub(crate) struct ProfileStore {
     path: PathBuf,
     doc: ProfilesFile,
+    /// Modification time and length of the file as last read or written: another process
+    /// (the CLI beside the app) may change it, and [`ProfileStore::sync`] then re-reads it.
+    seen: Option<(std::time::SystemTime, u64)>,
 }
 
 impl ProfileStore {
@@ -118,7 +121,31 @@ impl ProfileStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => ProfilesFile::default(),
             Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
         };
-        Ok(ProfileStore { path, doc })
+        let seen = file_stamp(&path);
+        Ok(ProfileStore { path, doc, seen })
+    }
+
+    /// Re-reads the file when another process changed it since we last read or wrote it. A
+    /// file that cannot be read now keeps what we have (and is logged).
+    pub(crate) fn sync(&mut self) {
+        let now = file_stamp(&self.path);
+        if now == self.seen {
+            return;
+        }
+        match std::fs::read(&self.path) {
+            Ok(bytes) => match serde_json::from_slice::<ProfilesFile>(&bytes) {
+                Ok(doc) => {
+                    self.doc = doc;
+                    self.seen = now;
+                }
+                Err(e) => tracing::warn!(error = %e, "profiles file changed but cannot be read"),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.doc = ProfilesFile::default();
+                self.seen = None;
+            }
+            Err(e) => tracing::warn!(error = %e, "profiles file changed but cannot be read"),
+        }
     }
 
     pub(crate) fn list(&self) -> Vec<Profile> {
@@ -187,8 +214,14 @@ impl ProfileStore {
         })?;
         write_atomically(&self.path, &bytes)?;
         self.doc = doc;
+        self.seen = file_stamp(&self.path);
         Ok(())
     }
+}
+
+fn file_stamp(path: &Path) -> Option<(std::time::SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.

@@ -49,6 +49,24 @@ async fn sandbox_server_ok_wrong_token_other_domain_no_token() {
         }
         other => panic!("right token: {other:?}"),
     }
+    // A client lent for operations this crate does not wrap: works, and keeps its token inside.
+    let client = core.client(&p.id).await.expect("client");
+    assert!(!client.users().list().await.expect("users").is_empty());
+    assert!(!format!("{client:?}").contains(&sandbox.admin_token("alpha.test")));
+    let quick = core
+        .client_with(&p.id, |b| {
+            b.request_timeout(Duration::from_secs(5)).max_retries(0)
+        })
+        .await
+        .expect("client_with");
+    assert!(
+        !quick
+            .groups()
+            .list(trillian_api::Expand::empty())
+            .await
+            .expect("groups")
+            .is_empty()
+    );
 
     let secret = sentinel();
     core.set_token(&p.id, Token::new(secret.clone()))

@@ -172,3 +172,30 @@ async fn profiles_file_is_written_atomically_and_holds_no_token() {
     );
     assert!(files_containing(fx.dir.path(), &secret).is_empty());
 }
+
+#[tokio::test]
+async fn two_processes_sharing_the_profiles_lose_no_update() {
+    // The app and the CLI each hold a Core over the same folders.
+    let fx = Fixture::new();
+    let app = fx.core(StoreKind::SessionOnly);
+    let cli = fx.core(StoreKind::SessionOnly);
+    let a = app.save_profile(draft("from the app")).expect("app saves");
+    assert!(cli.profile(&a.id).is_ok(), "the CLI sees the app's profile");
+    // mtime granularity: make sure the next write is seen as a change even on coarse clocks.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let b = cli
+        .save_profile(draft("from the CLI (a longer name)"))
+        .expect("cli saves");
+    cli.set_active(&b.id).expect("cli activates");
+    let names: Vec<String> = app.profiles().into_iter().map(|p| p.name).collect();
+    assert_eq!(
+        names,
+        ["from the app", "from the CLI (a longer name)"],
+        "nothing lost"
+    );
+    assert_eq!(
+        app.active_profile().map(|p| p.id),
+        Some(b.id),
+        "the app sees the CLI's choice"
+    );
+}
