@@ -44,6 +44,17 @@ struct Inner {
     writes: AtomicU64,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Close the read-only connections first: the last connection to close checkpoints the WAL
+        // into the database file, and only the writer can do that.
+        match self.readers.get_mut() {
+            Ok(readers) => readers.clear(),
+            Err(poisoned) => poisoned.into_inner().clear(),
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave SQLite inconsistent: transactions roll back on drop.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -135,3 +135,52 @@ async fn kill_9_during_writes_loses_nothing_acknowledged() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[tokio::test]
+async fn token_command_prints_only_a_working_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("t.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_trillian-sandbox"))
+        .args(["token", "--domain", DOMAIN, "--owner", "admin", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "only the token: {stdout:?}");
+    let token = lines[0].to_owned();
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_trillian-sandbox"))
+        .args([
+            "token",
+            "--domain",
+            DOMAIN,
+            "--owner",
+            "nobody@crash.test",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .expect("run token");
+    assert!(!bad.status.success(), "unknown user refused");
+    assert!(bad.stdout.is_empty(), "nothing on stdout when refused");
+
+    let sandbox =
+        trillian_sandbox::Sandbox::start(trillian_sandbox::Config::new(DOMAIN).db_path(&db))
+            .await
+            .expect("start on the same file");
+    let r = reqwest::get(format!(
+        "{}/v2/{DOMAIN}/users/?token={}",
+        sandbox.url(),
+        seg(&token)
+    ))
+    .await
+    .expect("request");
+    assert_eq!(r.status().as_u16(), 200, "the printed token works");
+    sandbox.shutdown().await;
+}
