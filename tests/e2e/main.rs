@@ -98,7 +98,75 @@ async fn every_area_lists_the_sandbox_data() {
     });
     app.check(journal.await).await;
     app.screenshot("settings").await;
+    let (sandbox_url, _, _) = app.check(sandbox_of_app(&home)).await;
+    app.check(web_view_is_fenced(&app, &sandbox_url).await)
+        .await;
     app.quit().await;
+}
+
+/// The security frame seen from inside the real web view: the CSP blocks network access and
+/// inline scripts, the navigation guard keeps the window on the app, the IPC has no file access.
+async fn web_view_is_fenced(app: &App, reachable_url: &str) -> harness::Step {
+    let js = |e: fantoccini::error::CmdError| format!("script: {e}");
+    // connect-src: only IPC. A fetch to the running sandbox (reachable) must be blocked.
+    let fetched = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], { mode: 'no-cors' }).then(() => done('reached'), () => done('blocked'));",
+            vec![serde_json::Value::String(format!("{reachable_url}/v2/"))],
+        )
+        .await
+        .map_err(js)?;
+    if fetched != "blocked" {
+        return Err(format!(
+            "the web view could fetch from the network: {fetched}"
+        ));
+    }
+    // script-src: an injected inline script does not run.
+    let inline = app
+        .client
+        .execute(
+            "const s = document.createElement('script'); s.textContent = 'window.__pwned = 1';
+             document.body.appendChild(s); return window.__pwned === 1;",
+            vec![],
+        )
+        .await
+        .map_err(js)?;
+    if inline != serde_json::Value::Bool(false) {
+        return Err("an inline script ran despite the CSP".into());
+    }
+    // A plugin command the capability does not grant is refused.
+    let refused = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('plugin:dialog|open', { options: {} })
+               .then(() => done('allowed'), (e) => done('refused: ' + e));",
+            vec![],
+        )
+        .await
+        .map_err(js)?;
+    if !refused.as_str().is_some_and(|r| r.starts_with("refused")) {
+        return Err(format!(
+            "the web view may open a file dialog itself: {refused}"
+        ));
+    }
+    // Navigation away from the app is cancelled.
+    app.client
+        .execute("window.location.href = 'https://example.com/';", vec![])
+        .await
+        .map_err(js)?;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let url = app
+        .client
+        .current_url()
+        .await
+        .map_err(|e| format!("url: {e}"))?;
+    if url.scheme() != "tauri" {
+        return Err(format!("the main window navigated to {url}"));
+    }
+    Ok(())
 }
 
 #[tokio::test]
