@@ -57,7 +57,7 @@ async fn over_large_body_over_a_real_socket() {
         sandbox.url(),
         seg(&sandbox.admin_token(DOMAIN))
     );
-    let body = format!("im=a&password={}", "x".repeat(200_000));
+    let body = format!("im=a&password={}", "x".repeat(4_000_000));
     let r = client
         .post(&url)
         .header("content-type", "application/x-www-form-urlencoded")
