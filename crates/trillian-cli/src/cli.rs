@@ -38,8 +38,7 @@ pub struct Global {
     /// Domain for one-off use without a profile (with --url).
     #[arg(long, global = true, value_name = "DOMAIN", requires = "url")]
     pub domain: Option<String>,
-    /// Seconds to wait for the server's answer, for one-off use with --url (profiles use the
-    /// app's timeouts).
+    /// Seconds to wait for the server (connecting, each read, the whole answer).
     #[arg(long, global = true, env = "TRILLIAN_TIMEOUT", value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,

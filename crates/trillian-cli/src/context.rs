@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use trillian_api::Client;
+use trillian_api::{Client, ClientBuilder};
 use trillian_core::{Core, Keychain, Paths, Profile};
 
 use crate::cli::Global;
@@ -72,38 +72,38 @@ impl Context {
                 )
             })?,
         };
-        profile_client(&core, &profile).await
+        profile_client(&core, &profile, self.global.timeout).await
     }
 }
 
 fn one_off_client(url: &str, domain: &str, token: String, timeout: Option<u64>) -> Result<Client> {
     let token = trillian_api::Token::new(token);
-    let mut builder = Client::builder(url, domain, token);
-    if let Some(seconds) = timeout {
-        let limit = Duration::from_secs(seconds);
-        builder = builder
-            .connect_timeout(limit)
-            .read_timeout(limit)
-            .request_timeout(limit);
-    }
-    Ok(builder.build()?)
+    let builder = Client::builder(url, domain, token)
+        .user_agent(concat!("trillian-cli/", env!("CARGO_PKG_VERSION")));
+    Ok(with_timeout(builder, timeout).build()?)
 }
 
-/// A client for a saved profile. The token must stay inside trillian-core, which does not yet
-/// hand out a client for a profile; until it does, say so (and check what can be checked).
-async fn profile_client(core: &Core, profile: &Profile) -> Result<Client> {
-    if !core.has_token(&profile.id).await? {
-        return Err(Error::NoToken(format!(
-            "no token is stored for profile {:?}: add the profile again with `trillian profile add`",
-            profile.name
-        )));
+/// `--timeout`: one limit for connecting, each read and the whole answer.
+fn with_timeout(builder: ClientBuilder, timeout: Option<u64>) -> ClientBuilder {
+    match timeout {
+        Some(seconds) => {
+            let limit = Duration::from_secs(seconds);
+            builder
+                .connect_timeout(limit)
+                .read_timeout(limit)
+                .request_timeout(limit)
+        }
+        None => builder,
     }
-    Err(Error::Unsupported(format!(
-        "profile {:?}: trillian-core cannot yet lend a client for a saved profile; meanwhile use \
-         --url {} --domain {} with the token in {}",
-        profile.name,
-        profile.base_url,
-        profile.domain,
-        secret::TOKEN_ENV
-    )))
+}
+
+/// A client for a saved profile, lent by trillian-core: the token stays inside it.
+async fn profile_client(core: &Core, profile: &Profile, timeout: Option<u64>) -> Result<Client> {
+    Ok(match timeout {
+        Some(_) => {
+            core.client_with(&profile.id, |b| with_timeout(b, timeout))
+                .await?
+        }
+        None => core.client(&profile.id).await?,
+    })
 }

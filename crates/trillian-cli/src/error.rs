@@ -46,9 +46,6 @@ pub enum Error {
     /// A check (`profile test`) found a problem; the report was printed.
     #[error("{message}")]
     Check { exit: u8, message: String },
-    /// Something this build cannot do yet.
-    #[error("{0}")]
-    Unsupported(String),
     /// Some items of a bulk command failed; each one was reported.
     #[error("{failed} of {total} rows failed")]
     Partial { failed: usize, total: usize },
@@ -78,7 +75,6 @@ impl Error {
             Error::NoToken(_) => EXIT_AUTH,
             Error::Check { exit, .. } => *exit,
             Error::NotFound(_)
-            | Error::Unsupported(_)
             | Error::Io { .. }
             | Error::Csv { .. }
             | Error::Json(_)

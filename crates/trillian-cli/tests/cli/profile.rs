@@ -100,6 +100,7 @@ fn profile_add_through_stdin_then_use_it() {
         .code(3)
         .json();
     assert_eq!(test["result"], "wrong_token", "{test}");
+    bad.run(&["--profile", "bad", "users", "list"]).code(3);
     bad.run(&["profile", "remove", "bad"]).ok();
     bad.run(&["--profile", "bad", "users", "list"]).code(2);
 
