@@ -164,8 +164,8 @@ pub struct AppState {
     pub(crate) max_body: usize,
     seed: u64,
     demo: bool,
-    /// `GET users` answers per domain, with the database generation they were read at.
-    pub(crate) users_xml: Arc<std::sync::Mutex<HashMap<i64, (u64, axum::body::Bytes)>>>,
+    /// `GET users` answers per domain, with the user change counter they were read at.
+    pub(crate) users_xml: Arc<std::sync::Mutex<HashMap<i64, (i64, axum::body::Bytes)>>>,
     /// Whether that cache is used (benchmarks turn it off to measure the uncached path).
     pub(crate) users_xml_on: Arc<std::sync::atomic::AtomicBool>,
     /// Administrator tokens seen so far (user tokens are checked against the user every time).

@@ -1,6 +1,7 @@
 //! Users and their address-book avatar.
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -85,27 +86,23 @@ fn fill_user(m: &mut User, users: &str, u: &UserRef<'_>) {
 async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
     p.admin()?;
     let (d, root) = (p.domain_id, p.root.clone());
-    // The list is written once per database generation: any write invalidates it.
-    let generation = state.db.generation();
+    let cache = state.users_xml.clone();
     let use_cache = state
         .users_xml_on
         .load(std::sync::atomic::Ordering::Relaxed);
-    let cached = state
-        .users_xml
-        .lock()
-        .ok()
-        .filter(|_| use_cache)
-        .and_then(|m| {
-            m.get(&d)
-                .filter(|(g, _)| *g == generation)
-                .map(|(_, body)| body.clone())
-        });
-    if let Some(body) = cached {
-        return Ok(Xml::cached(body));
-    }
-    let answer = state
+    state
         .db
         .read(move |c| {
+            // Written once per value of the user table's change counter (any writer, any process).
+            let changes = store::user::changes(c)?;
+            let lookup = |m: &std::collections::HashMap<i64, (i64, Bytes)>| {
+                m.get(&d)
+                    .filter(|(n, _)| *n == changes)
+                    .map(|(_, body)| body.clone())
+            };
+            if use_cache && let Some(body) = cache.lock().ok().and_then(|m| lookup(&m)) {
+                return Ok(Xml::cached(body));
+            }
             let n = store::user::count(c, d)?;
             let mut w = XmlWriter::with_capacity(64 + n as usize * 420);
             let users = format!("{root}/users/");
@@ -114,13 +111,13 @@ async fn list(State(state): State<AppState>, p: Principal) -> ApiResult<Xml> {
                 fill_user(&mut m, &users, u);
                 w.model(&m);
             })?;
-            Ok::<_, ApiError>(Xml::ok(w))
+            let answer = Xml::ok(w);
+            if let Ok(mut m) = cache.lock() {
+                m.insert(d, (changes, answer.body()));
+            }
+            Ok(answer)
         })
-        .await?;
-    if let Ok(mut m) = state.users_xml.lock() {
-        m.insert(d, (generation, answer.body()));
-    }
-    Ok(answer)
+        .await
 }
 
 /// The user addressed by the path, or 404.

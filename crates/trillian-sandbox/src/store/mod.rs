@@ -12,7 +12,6 @@ pub mod token;
 pub mod user;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -24,6 +23,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_user_domain_index.sql"),
+    include_str!("../../migrations/0003_user_change_counter.sql"),
 ];
 
 /// Idle reader connections kept for reuse.
@@ -40,8 +40,6 @@ struct Inner {
     /// None for an in-memory database: readers use the writer connection.
     path: Option<PathBuf>,
     readers: Mutex<Vec<Connection>>,
-    /// Bumped after every write call: answers cached at an older value are stale.
-    writes: AtomicU64,
 }
 
 impl Drop for Inner {
@@ -92,7 +90,6 @@ impl Db {
                 writer: Mutex::new(writer),
                 path: Some(path.to_owned()),
                 readers: Mutex::new(Vec::new()),
-                writes: AtomicU64::new(0),
             }),
         })
     }
@@ -107,7 +104,6 @@ impl Db {
                 writer: Mutex::new(conn),
                 path: None,
                 readers: Mutex::new(Vec::new()),
-                writes: AtomicU64::new(0),
             }),
         })
     }
@@ -180,14 +176,7 @@ impl Db {
         F: FnOnce(&mut Connection) -> Result<T, E>,
     {
         let mut conn = lock(&self.inner.writer);
-        let out = f(&mut conn);
-        self.inner.writes.fetch_add(1, Ordering::SeqCst);
-        out
-    }
-
-    /// How many write calls have finished; read it before a query whose answer is cached.
-    pub fn generation(&self) -> u64 {
-        self.inner.writes.load(Ordering::SeqCst)
+        f(&mut conn)
     }
 }
 

@@ -75,6 +75,12 @@ pub fn get(conn: &Connection, domain_id: i64, im: &str) -> rusqlite::Result<Opti
     .optional()
 }
 
+/// The user table's change counter (bumped by triggers on every insert, update and delete).
+pub fn changes(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT n FROM user_changes WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+}
+
 pub fn count(conn: &Connection, domain_id: i64) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT count(*) FROM user WHERE domain_id = ?1")?
         .query_row(params![domain_id], |r| r.get(0))

@@ -188,3 +188,45 @@ async fn token_command_prints_only_a_working_token() {
     assert_eq!(r.status().as_u16(), 200, "the printed token works");
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_user_list_sees_writes_from_another_handle_on_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("shared.db");
+    let sandbox =
+        trillian_sandbox::Sandbox::start(trillian_sandbox::Config::new(DOMAIN).db_path(&db))
+            .await
+            .expect("start");
+    let url = format!(
+        "{}/v2/{DOMAIN}/users/?token={}",
+        sandbox.url(),
+        seg(&sandbox.admin_token(DOMAIN))
+    );
+    let count = |body: String| body.matches("<user ").count();
+    let before = count(
+        reqwest::get(&url)
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body"),
+    );
+    assert_eq!(before, 0);
+    // Another process (here: another handle) writes to the same file.
+    let other = trillian_sandbox::AppState::open(
+        &trillian_sandbox::Config::new(DOMAIN).db_path(&db),
+        "http://elsewhere",
+    )
+    .expect("second handle");
+    other.seed_users(DOMAIN, "side", 3).expect("seed");
+    let after = count(
+        reqwest::get(&url)
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body"),
+    );
+    assert_eq!(after, 3, "the cached list was not served stale");
+    sandbox.shutdown().await;
+}
