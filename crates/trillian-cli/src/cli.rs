@@ -71,6 +71,21 @@ pub enum Command {
     Completions(completion::Args),
 }
 
+impl Command {
+    /// The journal's `(action, target)` for a command that changes something on the server;
+    /// profile commands are journaled by trillian-core itself.
+    pub fn journal_entry(&self) -> Option<(String, String)> {
+        match self {
+            Command::Users(cmd) => cmd.journal_entry(),
+            Command::Groups(cmd) => cmd.journal_entry(),
+            Command::Policies(cmd) => cmd.journal_entry(),
+            Command::Groupchats(cmd) => cmd.journal_entry(),
+            Command::Presence(cmd) => cmd.journal_entry(),
+            Command::Profile(_) | Command::Completions(_) => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;

@@ -1,10 +1,11 @@
 //! What a command runs with: the output printer, the profiles (through trillian-core) and an API
 //! client for the chosen server.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use trillian_api::{Client, ClientBuilder};
-use trillian_core::{Core, Keychain, Paths, Profile};
+use trillian_core::{Core, JournalOutcome, Keychain, Paths, Profile};
 
 use crate::cli::Global;
 use crate::error::{Error, Result};
@@ -14,12 +15,38 @@ use crate::secret;
 pub struct Context {
     pub global: Global,
     pub printer: Printer,
+    /// The profile a client was lent for, to journal the command's action under it.
+    used_profile: Mutex<Option<(Core, String)>>,
 }
 
 impl Context {
     pub fn new(global: Global) -> Self {
         let printer = Printer::new(global.output);
-        Self { global, printer }
+        Self {
+            global,
+            printer,
+            used_profile: Mutex::new(None),
+        }
+    }
+
+    /// Adds the command's action to the app's local journal of admin actions, when it went
+    /// through a saved profile (one-off use has no profile and no journal).
+    pub fn journal(&self, action: &str, target: &str, result: &Result<()>) {
+        let used = self
+            .used_profile
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some((core, profile_id)) = used {
+            let outcome = match result {
+                Ok(()) => JournalOutcome::Ok,
+                Err(e) => JournalOutcome::Failed {
+                    code: e.code(),
+                    message: e.to_string(),
+                },
+            };
+            core.record(Some(&profile_id), action, target, outcome);
+        }
     }
 
     /// The profiles and keychain shared with the desktop app.
@@ -72,7 +99,9 @@ impl Context {
                 )
             })?,
         };
-        profile_client(&core, &profile, self.global.timeout).await
+        let client = profile_client(&core, &profile, self.global.timeout).await?;
+        *self.used_profile.lock().unwrap_or_else(|p| p.into_inner()) = Some((core, profile.id));
+        Ok(client)
     }
 }
 

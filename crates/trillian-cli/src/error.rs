@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use trillian_core::ErrorCode;
+
 /// Exit code: the server refused the request, or a local step failed.
 pub const EXIT_API: u8 = 1;
 /// Exit code: the command line was wrong (clap uses 2 as well).
@@ -89,6 +91,21 @@ impl Error {
             Error::Io { source, .. } => source.kind() == std::io::ErrorKind::BrokenPipe,
             Error::Json(e) => e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe),
             _ => false,
+        }
+    }
+
+    /// The category trillian-core's journal (and the app) use for this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Core(e) => e.code(),
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Io { .. } | Error::Csv { .. } | Error::Json(_) => ErrorCode::Internal,
+            _ => match self.exit_code() {
+                EXIT_AUTH => ErrorCode::Unauthorized,
+                EXIT_NETWORK => ErrorCode::Network,
+                EXIT_USAGE => ErrorCode::Invalid,
+                _ => ErrorCode::Server,
+            },
         }
     }
 

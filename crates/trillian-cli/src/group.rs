@@ -166,6 +166,29 @@ impl Record for PeerView {
     }
 }
 
+impl Command {
+    /// The journal's `(action, target)` for a command that changes something.
+    pub fn journal_entry(&self) -> Option<(String, String)> {
+        let entry = |action: &str, target: String| Some((action.to_owned(), target));
+        match self {
+            Command::List { .. }
+            | Command::Get { .. }
+            | Command::Peers(PeerCommand::List { .. }) => None,
+            Command::Create(fields) => {
+                entry("groups.create", fields.name.clone().unwrap_or_default())
+            }
+            Command::Update { id, .. } => entry("groups.update", id.to_string()),
+            Command::Delete { id, .. } => entry("groups.delete", id.to_string()),
+            Command::Peers(PeerCommand::Add { group, peer }) => {
+                entry("groups.peers.add", format!("{group} -> {peer}"))
+            }
+            Command::Peers(PeerCommand::Remove { group, peer }) => {
+                entry("groups.peers.remove", format!("{group} -> {peer}"))
+            }
+        }
+    }
+}
+
 pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
     let out = &ctx.printer;
     let client = ctx.client().await?;

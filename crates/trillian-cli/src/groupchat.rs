@@ -248,6 +248,30 @@ impl Record for MemberView {
     }
 }
 
+impl Command {
+    /// The journal's `(action, target)` for a command that changes something.
+    pub fn journal_entry(&self) -> Option<(String, String)> {
+        let entry = |action: &str, target: String| Some((action.to_owned(), target));
+        match self {
+            Command::List { .. }
+            | Command::Get { .. }
+            | Command::Members(MemberCommand::List { .. }) => None,
+            Command::Create { displayname, .. } => {
+                entry("groupchats.create", displayname.clone().unwrap_or_default())
+            }
+            Command::Update { name, .. } => entry("groupchats.update", name.clone()),
+            Command::Members(MemberCommand::Add { name, member, .. }) => {
+                entry("groupchats.members.add", format!("{name} {member}"))
+            }
+            Command::Members(MemberCommand::Remove { name, member }) => {
+                entry("groupchats.members.remove", format!("{name} {member}"))
+            }
+            Command::Media(cmd) => cmd.journal_entry("groupchats"),
+            Command::Messages(cmd) => cmd.journal_entry("groupchats"),
+        }
+    }
+}
+
 pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
     let out = &ctx.printer;
     match cmd {

@@ -47,7 +47,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_API);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // A hung keychain call may hold a blocking thread: exit without waiting for it.
+    runtime.shutdown_background();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
@@ -69,7 +72,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         ));
     }
     let ctx = Context::new(cli.global);
-    match cli.command {
+    let journal_entry = cli.command.journal_entry();
+    let result = match cli.command {
         Command::Profile(cmd) => profile::run(cmd, &ctx).await,
         Command::Users(cmd) => user::run(cmd, &ctx).await,
         Command::Groups(cmd) => group::run(cmd, &ctx).await,
@@ -80,5 +84,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             completion::run(&args);
             Ok(())
         }
+    };
+    if let Some((action, target)) = journal_entry {
+        ctx.journal(&action, &target, &result);
     }
+    result
 }

@@ -151,6 +151,23 @@ pub fn api<'c>(client: &'c Client, kind: Owner, owner: &str) -> MediaApi<'c> {
     }
 }
 
+impl Command {
+    /// The journal's `(action, target)` for a command that changes something; `area` is
+    /// `users` or `groupchats`.
+    pub fn journal_entry(&self, area: &str) -> Option<(String, String)> {
+        match self {
+            Command::List { .. } | Command::Get { .. } => None,
+            Command::Upload { owner, file, .. } => Some((
+                format!("{area}.media.upload"),
+                format!("{owner} {}", file.display()),
+            )),
+            Command::Delete { owner, item } => {
+                Some((format!("{area}.media.delete"), format!("{owner} {item}")))
+            }
+        }
+    }
+}
+
 pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
     let client = ctx.client().await?;
     let out = &ctx.printer;

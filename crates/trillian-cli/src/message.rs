@@ -130,6 +130,37 @@ impl Record for MessageView {
     }
 }
 
+impl Command {
+    /// The journal's `(action, target)` for a command that changes something; `area` is
+    /// `users` or `groupchats`.
+    pub fn journal_entry(&self, area: &str) -> Option<(String, String)> {
+        match self {
+            Command::Weeks { .. } | Command::Week { .. } => None,
+            Command::Send { owner, .. } => Some((format!("{area}.messages.send"), owner.clone())),
+            Command::Delete {
+                owner,
+                conversation,
+                year,
+                week,
+                timestamps,
+                ..
+            } => {
+                let what = match (year, week) {
+                    (Some(y), Some(w)) if !timestamps.is_empty() => {
+                        format!(
+                            "{owner} {conversation} {y}-W{w:02} ({} messages)",
+                            timestamps.len()
+                        )
+                    }
+                    (Some(y), Some(w)) => format!("{owner} {conversation} {y}-W{w:02}"),
+                    _ => format!("{owner} {conversation}"),
+                };
+                Some((format!("{area}.messages.delete"), what))
+            }
+        }
+    }
+}
+
 fn api<'c>(client: &'c Client, kind: Owner, owner: &str) -> MessagesApi<'c> {
     match kind {
         Owner::User => client.users().messages(owner),

@@ -174,6 +174,19 @@ async fn edited(base: PolicyItems, args: &ItemArgs) -> Result<PolicyItems> {
     Ok(items)
 }
 
+impl Command {
+    /// The journal's `(action, target)` for a command that changes something.
+    pub fn journal_entry(&self) -> Option<(String, String)> {
+        let entry = |action: &str, target: &str| Some((action.to_owned(), target.to_owned()));
+        match self {
+            Command::List | Command::Get { .. } | Command::Items { .. } => None,
+            Command::Create { name, .. } => entry("policies.create", name),
+            Command::Update { policy, .. } => entry("policies.update", policy),
+            Command::Delete { policy, .. } => entry("policies.delete", policy),
+        }
+    }
+}
+
 pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
     let out = &ctx.printer;
     let client = ctx.client().await?;

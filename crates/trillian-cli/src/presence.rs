@@ -120,6 +120,16 @@ impl Record for PresenceView {
     }
 }
 
+impl Command {
+    /// The journal's `(action, target)` for a command that changes something.
+    pub fn journal_entry(&self) -> Option<(String, String)> {
+        match self {
+            Command::List => None,
+            Command::Set { im, .. } => Some(("presence.set".to_owned(), im.clone())),
+        }
+    }
+}
+
 pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
     let client = ctx.client().await?;
     match cmd {

@@ -202,6 +202,26 @@ impl Record for UserView {
     }
 }
 
+impl Command {
+    /// The journal's `(action, target)` for a command that changes something.
+    pub fn journal_entry(&self) -> Option<(String, String)> {
+        let entry = |action: &str, target: &str| Some((action.to_owned(), target.to_owned()));
+        match self {
+            Command::List(_) | Command::Get { .. } | Command::Export(_) => None,
+            Command::Create { im, .. } => entry("users.create", im),
+            Command::Update { im, .. } => entry("users.update", im),
+            Command::Delete { im, .. } => entry("users.delete", im),
+            Command::Avatar(AvatarCommand::Get { .. }) => None,
+            Command::Avatar(AvatarCommand::Set { im, .. }) => entry("users.avatar.set", im),
+            Command::Avatar(AvatarCommand::Delete { im }) => entry("users.avatar.delete", im),
+            Command::Media(cmd) => cmd.journal_entry("users"),
+            Command::Messages(cmd) => cmd.journal_entry("users"),
+            Command::Import(args) if args.dry_run => None,
+            Command::Import(args) => entry("users.import", &args.file.display().to_string()),
+        }
+    }
+}
+
 pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
     let out = &ctx.printer;
     match cmd {

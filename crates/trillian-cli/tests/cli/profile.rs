@@ -47,16 +47,6 @@ fn profile_add_through_stdin_then_use_it() {
     );
     assert_eq!(lab["active"], false, "not active until `use`");
 
-    // The token is in no file of the config folder.
-    for entry in walk(dir.path()) {
-        let bytes = std::fs::read(&entry).unwrap_or_default();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(&s.admin_token),
-            "token written to {}",
-            entry.display()
-        );
-    }
-
     // A later command uses the stored token: the app's connection test, through trillian-core.
     let test = inv
         .run(&["--output", "json", "profile", "test", "lab"])
@@ -67,6 +57,24 @@ fn profile_add_through_stdin_then_use_it() {
         test["counts"]["groups"].as_u64().unwrap_or(0) >= 1,
         "counts: {test}"
     );
+    // Any command, with the profile by name (its token from the keychain, lent by core).
+    let name = crate::common::unique("prof");
+    let created = inv
+        .run(&[
+            "--profile",
+            "lab",
+            "--output",
+            "json",
+            "groups",
+            "create",
+            "--displayname",
+            "P",
+            "--name",
+            &name,
+        ])
+        .ok()
+        .json();
+    assert_eq!(created["name"], name.as_str());
     // No active profile yet: commands without --profile say so (usage).
     inv.run(&["groups", "list"]).code(2);
     inv.run(&["profile", "use", "lab"]).ok();
@@ -75,6 +83,16 @@ fn profile_add_through_stdin_then_use_it() {
         .ok()
         .json();
     assert_eq!(list[0]["active"], true);
+    let groups = inv.run(&["--output", "json", "groups", "list"]).ok().json();
+    assert!(
+        groups
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|g| g["name"] == name.as_str()),
+        "the active profile reaches the same server"
+    );
+    inv.run(&["--timeout", "5", "users", "list"]).ok();
 
     // A second profile with a wrong token: auth error, and the sentinel never printed.
     let mut wrong = inv
@@ -103,6 +121,29 @@ fn profile_add_through_stdin_then_use_it() {
     bad.run(&["--profile", "bad", "users", "list"]).code(3);
     bad.run(&["profile", "remove", "bad"]).ok();
     bad.run(&["--profile", "bad", "users", "list"]).code(2);
+
+    // The app's journal of admin actions has the CLI's change, under the profile.
+    let journal = walk(dir.path())
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n == "journal.jsonl"))
+        .expect("a journal in the data folder");
+    let journal = std::fs::read_to_string(&journal).expect("journal");
+    let entry = journal
+        .lines()
+        .find(|l| l.contains("groups.create"))
+        .unwrap_or_else(|| panic!("groups.create journaled: {journal}"));
+    assert!(entry.contains(&name), "the target is named: {entry}");
+
+    // The tokens are in no file: profiles, journal, anything else under the folders.
+    for entry in walk(dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&s.admin_token)
+                && !String::from_utf8_lossy(&bytes).contains(crate::common::SENTINEL_TOKEN),
+            "token written to {}",
+            entry.display()
+        );
+    }
 
     inv.run(&["profile", "remove", "lab"]).ok();
     let list = inv
