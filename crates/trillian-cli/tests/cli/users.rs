@@ -100,6 +100,43 @@ fn user_lifecycle() {
         "table header: {}",
         table.stdout
     );
+    let found = inv
+        .run(&["--output", "json", "users", "list", "--search", "KIM"])
+        .ok()
+        .json();
+    let found = found.as_array().expect("array");
+    assert!(
+        found.iter().any(|u| u["im"] == im.as_str()),
+        "search finds the user"
+    );
+    assert!(
+        found.iter().all(|u| {
+            format!("{}{}{}", u["im"], u["displayname"], u["email"])
+                .to_lowercase()
+                .contains("kim")
+        }),
+        "search keeps only matches: {found:?}"
+    );
+    let enabled = inv
+        .run(&["--output", "json", "users", "list", "--enabled"])
+        .ok()
+        .json();
+    assert!(
+        enabled
+            .as_array()
+            .expect("array")
+            .iter()
+            .all(|u| u["disabled"] == false)
+    );
+    let group = inv
+        .run(&["--output", "json", "users", "list", "--group", "999999"])
+        .ok()
+        .json();
+    assert_eq!(
+        group,
+        serde_json::json!([]),
+        "no user in a group that does not exist"
+    );
 
     inv.run(&["users", "delete", &im]).code(2);
     let deleted = inv
