@@ -197,6 +197,7 @@ async fn a_profile_and_its_token_survive_a_restart() {
         ))
         .await;
     }
+    app.screenshot("connect").await;
     app.quit().await;
 
     // Same folders, same keyring: the profile and its token are still there.

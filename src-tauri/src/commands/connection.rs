@@ -81,7 +81,7 @@ impl From<trillian_core::ConnectionReport> for ConnectionReport {
         let (outcome, message, counts) = match r {
             Core::Ok { counts } => (
                 ConnectionOutcome::Ok,
-                "Connected.".into(),
+                "The server accepted the token for this domain.".into(),
                 Some(counts.into()),
             ),
             Core::Unreachable { reason } => (
