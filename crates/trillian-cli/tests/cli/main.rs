@@ -12,4 +12,5 @@ mod hostile;
 mod policies;
 mod presence;
 mod profile;
+mod scale;
 mod users;
