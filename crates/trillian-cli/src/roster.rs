@@ -94,17 +94,19 @@ pub async fn import(args: ImportArgs, ctx: &Context) -> Result<()> {
     let text = crate::media::read_text(&args.file).await?;
     let rows = parse_import(&text, &args.file)?;
     let client = ctx.client().await?;
+    // Users who exist already are reported, not sent: a re-run after an interruption (or of
+    // the same file) creates only what is missing.
+    let existing: HashSet<String> = client
+        .users()
+        .list()
+        .await?
+        .into_iter()
+        .map(|u| u.name.to_lowercase())
+        .collect();
     let report = if args.dry_run {
-        let existing: HashSet<String> = client
-            .users()
-            .list()
-            .await?
-            .into_iter()
-            .map(|u| u.name.to_lowercase())
-            .collect();
         dry_run(rows, &existing)
     } else {
-        run_import(rows, client, args.concurrency).await
+        run_import(rows, client, args.concurrency, existing).await
     };
     print_report(&report, ctx)?;
     if report.failed > 0 {
@@ -228,7 +230,7 @@ fn dry_run(rows: Vec<Row>, existing: &HashSet<String>) -> ImportReport {
             let (status, message) = match &row.user {
                 Err(reason) => ("failed", reason.clone()),
                 Ok(_) if existing.contains(&key) => {
-                    ("failed", "the user already exists".to_owned())
+                    ("skipped", "the user already exists".to_owned())
                 }
                 Ok(_) if !seen.insert(key) => {
                     ("failed", "the file lists this user twice".to_owned())
@@ -250,6 +252,7 @@ async fn run_import(
     rows: Vec<Row>,
     client: trillian_api::Client,
     concurrency: u16,
+    existing: HashSet<String>,
 ) -> ImportReport {
     let job = Job::new(usize::from(concurrency));
     let cancel = job.cancel_handle();
@@ -267,8 +270,10 @@ async fn run_import(
             |row| row.im.clone(),
             |row| {
                 let client = client.clone();
+                let exists = existing.contains(&row.im.to_lowercase());
                 async move {
                     match row.user {
+                        Ok(_) if exists => Ok(JobOutcome::skipped("the user already exists")),
                         Err(reason) => Ok(JobOutcome::Failed {
                             code: ErrorCode::Invalid,
                             message: reason,
@@ -483,7 +488,11 @@ mod tests {
         let existing: HashSet<String> = ["a@x.com".to_owned()].into();
         let report = dry_run(rows, &existing);
         let statuses: Vec<&str> = report.rows.iter().map(|r| r.status).collect();
-        assert_eq!(statuses, ["failed", "ok", "failed"]);
-        assert_eq!(report.failed, 2);
+        assert_eq!(
+            statuses,
+            ["skipped", "ok", "failed"],
+            "existing, new, twice in the file"
+        );
+        assert_eq!((report.skipped, report.failed), (1, 1));
     }
 }

@@ -418,12 +418,18 @@ fn import_dry_run_then_real_with_per_row_results_and_export() {
         .json();
     assert_eq!(bee["displayname"], "Bee, B.", "quoted CSV field");
 
-    // Importing the same file again fails per row (they exist), still one result each.
+    // Importing the same file again skips who exists (a safe re-run), one result per row.
     let again = inv
         .run(&["--output", "json", "users", "import", path])
         .code(1)
         .json();
     assert_eq!(again["created"], 0);
+    assert_eq!(again["skipped"], 2, "{again}");
+    assert_eq!(again["rows"][0]["status"], "skipped");
+    assert_eq!(
+        again["rows"][1]["status"], "failed",
+        "the row without an address, again"
+    );
 
     let export = inv.run(&["users", "export"]).ok();
     let mut reader = csv::Reader::from_reader(export.stdout.as_bytes());
