@@ -284,6 +284,7 @@ pub struct Sink {
 }
 
 impl Sink {
+    /// Opens the destination. Bytes are not written to a terminal, where they would garble it.
     pub async fn open(path: Option<&Path>) -> Result<Self> {
         let writer: Box<dyn AsyncWrite + Unpin + Send> = match path {
             Some(p) => Box::new(
@@ -291,6 +292,13 @@ impl Sink {
                     .await
                     .map_err(|e| Error::io(format!("creating {}", p.display()), e))?,
             ),
+            None if std::io::stdout().is_terminal() => {
+                return Err(Error::Usage(
+                    "refusing to write a download to the terminal: give -f FILE, or redirect \
+                     standard output to a file or a pipe"
+                        .to_owned(),
+                ));
+            }
             None => Box::new(tokio::io::stdout()),
         };
         Ok(Self {
