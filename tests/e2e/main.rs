@@ -58,6 +58,7 @@ async fn sandbox_mode_dashboard_matches_the_sandbox() {
         })
         .await;
     app.check(done).await;
+    app.screenshot("reset-job").await;
     app.quit().await;
 }
 
