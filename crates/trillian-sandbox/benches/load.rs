@@ -288,15 +288,18 @@ fn main() {
         );
         ok &= scenario(&addr, vec![cold], secs).await;
         state.set_user_list_cache(true);
-        // Every write invalidates the cached user list.
+        // Every user update invalidates the cached user list: it is written afresh after each.
+        let patch_body = "displayname=Renamed+by+the+load+test";
+        let patch = format!(
+            "PATCH /v2/{DOMAIN}/users/load7@{DOMAIN}/?token={} HTTP/1.1\r\nHost: bench\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{patch_body}",
+            enc(&admin),
+            patch_body.len()
+        )
+        .into_bytes();
         let mixed = vec![
-            load(
-                "GET users (1,000) while writes go on",
-                &all,
-                200,
-                CONNECTIONS - 5,
-            ),
-            load("  ... POST messages alongside", &post, 200, 5),
+            load("GET users (1,000) while users change", &all, 200, CONNECTIONS - 5),
+            load("  ... PATCH a user alongside", &patch, 200, 5),
         ];
         ok &= scenario(&addr, mixed, secs).await;
         ok
