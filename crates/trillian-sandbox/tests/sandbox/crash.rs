@@ -230,3 +230,58 @@ async fn the_user_list_sees_writes_from_another_handle_on_the_file() {
     assert_eq!(after, 3, "the cached list was not served stale");
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn reset_at_start_restores_the_demo_and_keeps_the_admin_token() {
+    use trillian_sandbox::{Config, Sandbox};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.db");
+    let users = |sandbox: &Sandbox| {
+        format!(
+            "{}/v2/{DOMAIN}/users/?token={}",
+            sandbox.url(),
+            seg(&sandbox.admin_token(DOMAIN))
+        )
+    };
+    let count = |body: String| body.matches("<user ").count();
+    let first = Sandbox::start(Config::new(DOMAIN).db_path(&db).demo(true))
+        .await
+        .expect("start");
+    let token = first.admin_token(DOMAIN);
+    let demo = count(
+        reqwest::get(users(&first))
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body"),
+    );
+    let client = reqwest::Client::new();
+    let r = client
+        .post(users(&first))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("im=extra&password=x")
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(r.status().as_u16(), 201);
+    first.shutdown().await;
+
+    let second = Sandbox::start(Config::new(DOMAIN).db_path(&db).demo(true).reset(true))
+        .await
+        .expect("restart");
+    assert_eq!(
+        second.admin_token(DOMAIN),
+        token,
+        "administrator token kept"
+    );
+    let body = reqwest::get(users(&second))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(count(body.clone()), demo, "back to the demo users");
+    assert!(!body.contains("extra@"), "the added user is gone");
+    second.shutdown().await;
+}
