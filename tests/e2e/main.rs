@@ -153,6 +153,20 @@ async fn web_view_is_fenced(app: &App, reachable_url: &str) -> harness::Step {
             "the web view may open a file dialog itself: {refused}"
         ));
     }
+    // Links leave the app only as https, through the OS browser: anything else is refused.
+    let external = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('open_external', { url: 'file:///etc/passwd' })
+               .then(() => done('opened'), (e) => done('refused: ' + e.code));",
+            vec![],
+        )
+        .await
+        .map_err(js)?;
+    if external != "refused: invalid_input" {
+        return Err(format!("open_external accepted a file URL: {external}"));
+    }
     // Navigation away from the app is cancelled.
     app.client
         .execute("window.location.href = 'https://example.com/';", vec![])
