@@ -687,3 +687,30 @@ async fn a_file_database_keeps_data_and_tokens_across_restarts() {
     );
     second.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_larger_upload_round_trips() {
+    let (sandbox, api) = start().await;
+    api.users().create(&new_user("big")).await.expect("user");
+    let data: Vec<u8> = (0..8 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let media = api.users().media("big@kestrel.test");
+    let started = std::time::Instant::now();
+    let item = media
+        .upload(
+            MediaUpload::from_bytes("big.bin", "application/octet-stream", data.clone()),
+            None,
+        )
+        .await
+        .expect("upload")
+        .expect("item");
+    assert_eq!(item.size, data.len() as u64);
+    let back = media.get(&item.id).await.expect("download");
+    assert!(back.bytes == data, "8 MiB came back identical");
+    eprintln!(
+        "8 MiB upload + download in {:?} (debug build)",
+        started.elapsed()
+    );
+    sandbox.shutdown().await;
+}

@@ -125,7 +125,12 @@ pub fn parse_pairs(input: &[u8]) -> ApiResult<Vec<(String, String)>> {
 }
 
 fn decode_form(s: &str) -> ApiResult<String> {
-    let spaced = s.replace('+', " ");
+    // Large uploads are hundreds of MiB of Base64: copy only when something must change.
+    let spaced: std::borrow::Cow<'_, str> = if s.contains('+') {
+        s.replace('+', " ").into()
+    } else {
+        s.into()
+    };
     percent_decode_str(&spaced)
         .decode_utf8()
         .map(|c| c.into_owned())
