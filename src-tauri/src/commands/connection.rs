@@ -4,6 +4,7 @@ use serde::Serialize;
 use specta::Type;
 use tauri::State;
 
+use crate::commands::small;
 use crate::error::IpcResult;
 use crate::state::AppState;
 
@@ -59,18 +60,14 @@ pub struct Dashboard {
     pub versions: Vec<Tally>,
 }
 
-fn count(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 impl From<trillian_core::Counts> for Counts {
     fn from(c: trillian_core::Counts) -> Self {
         Counts {
-            users: count(c.users),
-            groups: count(c.groups),
-            policies: count(c.policies),
-            groupchats: count(c.groupchats),
-            online: count(c.online),
+            users: small(c.users),
+            groups: small(c.groups),
+            policies: small(c.policies),
+            groupchats: small(c.groupchats),
+            online: small(c.online),
         }
     }
 }
@@ -131,7 +128,7 @@ fn tally(items: impl IntoIterator<Item = (String, usize)>) -> Vec<Tally> {
         .into_iter()
         .map(|(label, n)| Tally {
             label,
-            count: count(n),
+            count: small(n),
         })
         .collect();
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
@@ -155,7 +152,7 @@ impl Dashboard {
                 .into_iter()
                 .map(|p| Tally {
                     label: p.label,
-                    count: count(p.count),
+                    count: small(p.count),
                 })
                 .collect(),
             platforms,

@@ -2,12 +2,18 @@
 
 pub mod app;
 pub mod connection;
-pub mod directory;
+pub mod group;
+pub mod groupchat;
 pub mod job;
 pub mod journal;
 pub mod keychain;
+pub mod policy;
+pub mod presence;
 pub mod profile;
 pub mod sandbox;
+pub mod user;
+
+use std::collections::HashMap;
 
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
@@ -37,11 +43,11 @@ pub fn builder() -> Builder<tauri::Wry> {
             keychain::token_clear,
             connection::connection_test,
             connection::dashboard_get,
-            directory::users_list,
-            directory::groups_list,
-            directory::policies_list,
-            directory::groupchats_list,
-            directory::presence_list,
+            user::users_list,
+            group::groups_list,
+            policy::policies_list,
+            groupchat::groupchats_list,
+            presence::presence_list,
             sandbox::sandbox_start,
             sandbox::sandbox_reset,
             journal::journal_list,
@@ -54,6 +60,28 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
     let ts = specta_typescript::Typescript::default()
         .header("// Generated from src-tauri by `cargo test -p trillian-admin` (UPDATE_BINDINGS=1). Do not edit.\n");
     builder().export(ts, path).map_err(|e| e.to_string())
+}
+
+// Shared by the list commands.
+
+pub(crate) fn small(n: impl TryInto<u32>) -> u32 {
+    n.try_into().unwrap_or(u32::MAX)
+}
+
+pub(crate) fn names<T>(
+    items: &[T],
+    id: impl Fn(&T) -> u64,
+    name: impl Fn(&T) -> &str,
+) -> HashMap<u64, String> {
+    items.iter().map(|t| (id(t), name(t).to_owned())).collect()
+}
+
+/// A name by id; `#id` when the id is unknown, empty for 0 ("none").
+pub(crate) fn lookup(names: &HashMap<u64, String>, id: u64) -> String {
+    match id {
+        0 => String::new(),
+        id => names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
+    }
 }
 
 #[cfg(test)]
