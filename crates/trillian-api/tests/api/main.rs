@@ -5,6 +5,7 @@
 mod alloc;
 mod capture;
 mod fixtures;
+mod fuzz_corpus;
 mod hostile;
 mod redaction;
 mod requests;

@@ -1,0 +1,10 @@
+#![no_main]
+//! Fuzz target: hostile bytes as a members answer never panic.
+
+use libfuzzer_sys::fuzz_target;
+use trillian_api::xml;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = xml::decode_members(data, "fuzz");
+    let _ = xml::decode_one::<trillian_api::Member>(data, "fuzz");
+});

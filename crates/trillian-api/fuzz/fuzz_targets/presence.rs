@@ -1,0 +1,9 @@
+#![no_main]
+//! Fuzz target: hostile bytes as a presence answer never panic.
+
+use libfuzzer_sys::fuzz_target;
+use trillian_api::xml;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = xml::decode_list::<trillian_api::Presence>(data, "fuzz");
+});
