@@ -26,9 +26,13 @@ fn the_fuzz_corpus_replays_without_a_panic() {
     let root = format!("{}/fuzz", env!("CARGO_MANIFEST_DIR"));
     let mut replayed = 0usize;
     for kind in ["corpus", "regressions"] {
-        let Ok(targets) = std::fs::read_dir(format!("{root}/{kind}")) else { continue };
+        let Ok(targets) = std::fs::read_dir(format!("{root}/{kind}")) else {
+            continue;
+        };
         for target in targets.flatten() {
-            let Ok(files) = std::fs::read_dir(target.path()) else { continue };
+            let Ok(files) = std::fs::read_dir(target.path()) else {
+                continue;
+            };
             for file in files.flatten() {
                 let data = std::fs::read(file.path()).expect("corpus file");
                 decode_everything(&data);
@@ -36,5 +40,8 @@ fn the_fuzz_corpus_replays_without_a_panic() {
             }
         }
     }
-    assert!(replayed >= 11 * 20, "the corpus is there: {replayed} inputs replayed");
+    assert!(
+        replayed >= 11 * 20,
+        "the corpus is there: {replayed} inputs replayed"
+    );
 }
