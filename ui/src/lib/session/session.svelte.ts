@@ -9,18 +9,21 @@ class Session {
 
   active = $derived(this.profiles.find((p) => p.active) ?? null);
 
-  /** Reloads profiles and the keychain status. Errors land in `error`, never thrown. */
+  /** Reloads profiles and the keychain status, each shown as soon as it arrives (a hung
+   *  keychain must not hold the profile list back). Errors land in `error`, never thrown. */
   async refresh(): Promise<void> {
-    try {
-      const [profiles, keychain] = await Promise.all([ipc.profiles(), ipc.keychainStatus()]);
-      this.profiles = profiles;
-      this.keychain = keychain;
+    const profiles = ipc.profiles().then((list) => {
+      this.profiles = list;
       this.error = null;
-    } catch (e) {
-      this.error = toAppError(e);
-    } finally {
       this.loaded = true;
-    }
+    });
+    const keychain = ipc.keychainStatus().then((status) => {
+      this.keychain = status;
+    });
+    const results = await Promise.allSettled([profiles, keychain]);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) this.error = toAppError((failed as PromiseRejectedResult).reason);
+    this.loaded = true;
   }
 
   /** Replaces one profile in the list (after save / activate) and marks the active one. */
