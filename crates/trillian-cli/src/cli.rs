@@ -148,6 +148,8 @@ mod tests {
             &["users", "messages", "week"],
             &["users", "messages", "send"],
             &["users", "messages", "delete"],
+            &["users", "messages", "export"],
+            &["groupchats", "messages", "export"],
             &["users", "import"],
             &["users", "export"],
             &["profile", "add"],

@@ -11,6 +11,7 @@ mod error;
 mod flag;
 mod group;
 mod groupchat;
+mod history;
 mod media;
 mod message;
 mod output;

@@ -10,7 +10,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::media::Owner;
 use crate::output::{Outcome, Record};
-use crate::secret;
+use crate::{history, secret};
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -39,6 +39,18 @@ pub enum Command {
         from: String,
         /// The message text.
         message: String,
+    },
+    /// Export the whole history, week by week, as JSON Lines or CSV, to a file (with a
+    /// FILE.sha256 checksum beside it) or standard output.
+    Export {
+        /// A user's IM address, or a group chat's name.
+        owner: String,
+        /// The format.
+        #[arg(long, value_enum, default_value_t = history::Format::Jsonl)]
+        format: history::Format,
+        /// Write to this file (and FILE.sha256) instead of standard output.
+        #[arg(long, short = 'f', value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
     },
     /// Delete messages: all of a conversation, one week, or chosen messages of a week
     /// (`--timestamp`).
@@ -135,7 +147,7 @@ impl Command {
     /// `users` or `groupchats`.
     pub fn journal_entry(&self, area: &str) -> Option<(String, String)> {
         match self {
-            Command::Weeks { .. } | Command::Week { .. } => None,
+            Command::Weeks { .. } | Command::Week { .. } | Command::Export { .. } => None,
             Command::Send { owner, .. } => Some((format!("{area}.messages.send"), owner.clone())),
             Command::Delete {
                 owner,
@@ -186,6 +198,14 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
                 .week(&conversation, year, week)
                 .await?;
             out.list(&messages.iter().map(MessageView::from).collect::<Vec<_>>())
+        }
+        Command::Export {
+            owner,
+            format,
+            file,
+        } => {
+            let messages = api(&client, kind, &owner);
+            history::export(&messages, &owner, format, file.as_deref(), ctx).await
         }
         Command::Send {
             owner,

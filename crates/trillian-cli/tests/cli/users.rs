@@ -356,6 +356,37 @@ fn user_messages_send_weeks_week_delete() {
         .collect();
     assert_eq!(texts, vec!["Second"], "only the chosen message went");
 
+    // The whole history exported, with a checksum file beside it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("bob.jsonl");
+    let path = file.to_str().expect("utf-8");
+    admin
+        .run(&["users", "messages", "export", &bob, "-f", path])
+        .ok();
+    let exported = std::fs::read_to_string(&file).expect("export");
+    let lines: Vec<serde_json::Value> = exported
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "the message left: {exported}");
+    assert_eq!(lines[0]["text"], "Second");
+    assert_eq!(lines[0]["conversation"], conv.as_str());
+    let sums = std::fs::read_to_string(dir.path().join("bob.jsonl.sha256")).expect("checksum");
+    assert!(
+        sums.ends_with("  bob.jsonl\n") && sums.len() == 64 + 2 + 9 + 1,
+        "{sums:?}"
+    );
+    let csv = admin
+        .run(&["users", "messages", "export", &bob, "--format", "csv"])
+        .ok();
+    assert_eq!(
+        csv.stdout.lines().next(),
+        Some("conversation,year,week,timestamp,from,text"),
+        "CSV to stdout: {}",
+        csv.stdout
+    );
+    assert!(csv.stdout.contains(",Second"), "{}", csv.stdout);
+
     admin
         .run(&["users", "messages", "delete", &bob, &conv])
         .code(2);
