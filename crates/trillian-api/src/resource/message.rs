@@ -6,7 +6,7 @@ use crate::client::{Call, Client};
 use crate::error::Result;
 use crate::form::Form;
 use crate::model::{Message, MessageHistory};
-use crate::xml::{decode_messages, decode_one, encode_message_block};
+use crate::xml::{decode_list, decode_messages, decode_one, encode_message_block};
 
 /// `…/messages/` of a group chat or a user.
 #[derive(Debug, Clone)]
@@ -46,6 +46,14 @@ impl<'c> MessagesApi<'c> {
         let op = op!(self, "groupchats.messages.weeks", "users.messages.weeks");
         let call = Call::new(op, Method::GET, under(&self.owner, &["messages"]));
         self.client.xml(call, decode_one).await
+    }
+
+    /// Get all message weeks, every conversation of the answer: a user's history holds one
+    /// `<messages>` per conversation partner (none at all when the user has no history).
+    pub async fn conversations(&self) -> Result<Vec<MessageHistory>> {
+        let op = op!(self, "groupchats.messages.weeks", "users.messages.weeks");
+        let call = Call::new(op, Method::GET, under(&self.owner, &["messages"]));
+        self.client.xml(call, decode_list).await
     }
 
     /// Get messages by week: `GET …/messages/:conversation/:year/:week/`.
