@@ -12,7 +12,7 @@ use trillian_api::form::{Base64FormEncoder, SpecialCounter, UPLOAD_CHUNK};
 use trillian_api::xml::{decode_list, decode_messages, encode_list, encode_messages};
 use trillian_api::{Message, User, UserFlags};
 
-include!("docs.rs");
+include!("common/docs.rs");
 
 fn config() -> Criterion {
     Criterion::default()

@@ -11,7 +11,7 @@ use trillian_api::form::{Base64FormEncoder, SpecialCounter, UPLOAD_CHUNK};
 use trillian_api::xml::{decode_list, decode_messages, encode_list, encode_messages};
 use trillian_api::{Message, User, UserFlags};
 
-include!("docs.rs");
+include!("common/docs.rs");
 
 fn best_of(rounds: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration) {
     let (mut best_a, mut best_b) = (Duration::MAX, Duration::MAX);
