@@ -11,12 +11,12 @@
 mod connection;
 mod dashboard;
 pub mod error;
-mod group;
+pub mod group;
 mod groupchat;
 pub mod job;
 pub mod journal;
 pub mod keychain;
-mod policy;
+pub mod policy;
 mod presence;
 pub mod profile;
 mod sandbox;

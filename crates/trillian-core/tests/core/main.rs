@@ -4,7 +4,9 @@
 //! Run: `scripts/test-env.sh cargo test -p trillian-core`.
 
 mod connection;
+mod group;
 mod keychain;
+mod policy;
 mod profile;
 mod sandbox;
 mod token;
