@@ -1,6 +1,6 @@
 use reqwest::Method;
 
-use super::{MediaApi, MessagesApi, path, under};
+use super::{MediaApi, MessagesApi, media, message, path, under};
 use crate::client::{Call, Client, Expand};
 use crate::error::Result;
 use crate::form::Form;
@@ -67,7 +67,11 @@ impl<'c> GroupChatsApi<'c> {
 
     /// The chat's media (`groupchats/:groupchat/media/`).
     pub fn media(&self, name: &str) -> MediaApi<'c> {
-        MediaApi::new(self.client, path(["groupchats", name]), "groupchats.media")
+        MediaApi::new(
+            self.client,
+            path(["groupchats", name]),
+            &media::GROUPCHAT_MEDIA,
+        )
     }
 
     /// The chat's message history (`groupchats/:groupchat/messages/`).
@@ -75,7 +79,7 @@ impl<'c> GroupChatsApi<'c> {
         MessagesApi::new(
             self.client,
             path(["groupchats", name]),
-            "groupchats.messages",
+            &message::GROUPCHAT_MESSAGES,
         )
     }
 }

@@ -24,38 +24,53 @@ pub const MAX_THUMBNAIL_BYTES: usize = 65_535;
 pub struct MediaApi<'c> {
     client: &'c Client,
     owner: Vec<String>,
-    area: &'static str,
+    ops: &'static MediaOps,
 }
 
-macro_rules! op {
-    ($self:ident, $gc:literal, $user:literal) => {
-        if $self.area == "groupchats.media" {
-            $gc
-        } else {
-            $user
-        }
-    };
+/// The operation names (in errors and logs) of one kind of owner.
+#[derive(Debug)]
+pub(crate) struct MediaOps {
+    list: &'static str,
+    head: &'static str,
+    get: &'static str,
+    thumbnail: &'static str,
+    create: &'static str,
+    delete: &'static str,
 }
+
+pub(crate) static GROUPCHAT_MEDIA: MediaOps = MediaOps {
+    list: "groupchats.media.list",
+    head: "groupchats.media.head",
+    get: "groupchats.media.get",
+    thumbnail: "groupchats.media.thumbnail",
+    create: "groupchats.media.create",
+    delete: "groupchats.media.delete",
+};
+
+pub(crate) static USER_MEDIA: MediaOps = MediaOps {
+    list: "users.media.list",
+    head: "users.media.head",
+    get: "users.media.get",
+    thumbnail: "users.media.thumbnail",
+    create: "users.media.create",
+    delete: "users.media.delete",
+};
 
 impl<'c> MediaApi<'c> {
-    pub(crate) fn new(client: &'c Client, owner: Vec<String>, area: &'static str) -> Self {
-        MediaApi {
-            client,
-            owner,
-            area,
-        }
+    pub(crate) fn new(client: &'c Client, owner: Vec<String>, ops: &'static MediaOps) -> Self {
+        MediaApi { client, owner, ops }
     }
 
     /// Get all media owned by the group chat or user: `GET …/media/`.
     pub async fn list(&self) -> Result<Vec<MediaItem>> {
-        let op = op!(self, "groupchats.media.list", "users.media.list");
+        let op = self.ops.list;
         let call = Call::new(op, Method::GET, under(&self.owner, &["media"]));
         self.client.xml(call, decode_list).await
     }
 
     /// `HEAD …/media/:item/`: type, length and file name without the bytes.
     pub async fn head(&self, item: &str) -> Result<MediaInfo> {
-        let op = op!(self, "groupchats.media.head", "users.media.head");
+        let op = self.ops.head;
         let call = Call::new(op, Method::HEAD, under(&self.owner, &["media", item]));
         self.client.head(call).await
     }
@@ -67,14 +82,14 @@ impl<'c> MediaApi<'c> {
         out: &mut W,
         progress: Option<ProgressFn>,
     ) -> Result<MediaInfo> {
-        let op = op!(self, "groupchats.media.get", "users.media.get");
+        let op = self.ops.get;
         let call = Call::new(op, Method::GET, under(&self.owner, &["media", item]));
         self.client.download(call, out, progress).await
     }
 
     /// Get a single media item into memory (refused above the response cap).
     pub async fn get(&self, item: &str) -> Result<MediaBytes> {
-        let op = op!(self, "groupchats.media.get", "users.media.get");
+        let op = self.ops.get;
         let call = Call::new(op, Method::GET, under(&self.owner, &["media", item]));
         let (bytes, info) = self.client.bytes(call).await?;
         Ok(MediaBytes { bytes, info })
@@ -82,7 +97,7 @@ impl<'c> MediaApi<'c> {
 
     /// The item's thumbnail: `GET …/media/:item/?thumbnail=1`.
     pub async fn thumbnail(&self, item: &str) -> Result<MediaBytes> {
-        let op = op!(self, "groupchats.media.thumbnail", "users.media.thumbnail");
+        let op = self.ops.thumbnail;
         let call = Call::new(op, Method::GET, under(&self.owner, &["media", item]))
             .query("thumbnail", "1");
         let (bytes, info) = self.client.bytes(call).await?;
@@ -97,7 +112,7 @@ impl<'c> MediaApi<'c> {
         upload: MediaUpload,
         progress: Option<ProgressFn>,
     ) -> Result<Option<MediaItem>> {
-        let op = op!(self, "groupchats.media.create", "users.media.create");
+        let op = self.ops.create;
         let MediaUpload {
             name,
             content_type,
@@ -129,7 +144,7 @@ impl<'c> MediaApi<'c> {
 
     /// Delete a media item: `DELETE …/media/:item/`.
     pub async fn delete(&self, item: &str) -> Result<()> {
-        let op = op!(self, "groupchats.media.delete", "users.media.delete");
+        let op = self.ops.delete;
         let call = Call::new(op, Method::DELETE, under(&self.owner, &["media", item]));
         self.client.empty(call).await
     }

@@ -13,17 +13,7 @@ use crate::xml::{decode_list, decode_messages, decode_one, encode_message_block}
 pub struct MessagesApi<'c> {
     client: &'c Client,
     owner: Vec<String>,
-    area: &'static str,
-}
-
-macro_rules! op {
-    ($self:ident, $gc:literal, $user:literal) => {
-        if $self.area == "groupchats.messages" {
-            $gc
-        } else {
-            $user
-        }
-    };
+    ops: &'static MessageOps,
 }
 
 /// The `block` parameter of a delete: Base64 of a `<messages>` fragment holding the messages
@@ -32,18 +22,43 @@ pub fn message_block(messages: &[Message]) -> String {
     base64::engine::general_purpose::STANDARD.encode(encode_message_block(messages))
 }
 
+/// The operation names (in errors and logs) of one kind of owner.
+#[derive(Debug)]
+pub(crate) struct MessageOps {
+    weeks: &'static str,
+    week: &'static str,
+    send: &'static str,
+    delete_messages: &'static str,
+    delete_week: &'static str,
+    delete_all: &'static str,
+}
+
+pub(crate) static GROUPCHAT_MESSAGES: MessageOps = MessageOps {
+    weeks: "groupchats.messages.weeks",
+    week: "groupchats.messages.week",
+    send: "groupchats.messages.send",
+    delete_messages: "groupchats.messages.delete_messages",
+    delete_week: "groupchats.messages.delete_week",
+    delete_all: "groupchats.messages.delete_all",
+};
+
+pub(crate) static USER_MESSAGES: MessageOps = MessageOps {
+    weeks: "users.messages.weeks",
+    week: "users.messages.week",
+    send: "users.messages.send",
+    delete_messages: "users.messages.delete_messages",
+    delete_week: "users.messages.delete_week",
+    delete_all: "users.messages.delete_all",
+};
+
 impl<'c> MessagesApi<'c> {
-    pub(crate) fn new(client: &'c Client, owner: Vec<String>, area: &'static str) -> Self {
-        MessagesApi {
-            client,
-            owner,
-            area,
-        }
+    pub(crate) fn new(client: &'c Client, owner: Vec<String>, ops: &'static MessageOps) -> Self {
+        MessagesApi { client, owner, ops }
     }
 
     /// Get all message weeks: `GET …/messages/`.
     pub async fn weeks(&self) -> Result<MessageHistory> {
-        let op = op!(self, "groupchats.messages.weeks", "users.messages.weeks");
+        let op = self.ops.weeks;
         let call = Call::new(op, Method::GET, under(&self.owner, &["messages"]));
         self.client.xml(call, decode_one).await
     }
@@ -51,14 +66,14 @@ impl<'c> MessagesApi<'c> {
     /// Get all message weeks, every conversation of the answer: a user's history holds one
     /// `<messages>` per conversation partner (none at all when the user has no history).
     pub async fn conversations(&self) -> Result<Vec<MessageHistory>> {
-        let op = op!(self, "groupchats.messages.weeks", "users.messages.weeks");
+        let op = self.ops.weeks;
         let call = Call::new(op, Method::GET, under(&self.owner, &["messages"]));
         self.client.xml(call, decode_list).await
     }
 
     /// Get messages by week: `GET …/messages/:conversation/:year/:week/`.
     pub async fn week(&self, conversation: &str, year: i32, week: u32) -> Result<Vec<Message>> {
-        let op = op!(self, "groupchats.messages.week", "users.messages.week");
+        let op = self.ops.week;
         let (y, w) = (year.to_string(), week.to_string());
         let call = Call::new(
             op,
@@ -71,7 +86,7 @@ impl<'c> MessagesApi<'c> {
     /// Send a message: `POST …/messages/` with `from` and `message`. The token must be the
     /// sender's.
     pub async fn send(&self, from: &str, text: &str) -> Result<Message> {
-        let op = op!(self, "groupchats.messages.send", "users.messages.send");
+        let op = self.ops.send;
         let form = Form::new().text("from", from).text("message", text);
         let call =
             Call::new(op, Method::POST, under(&self.owner, &["messages"])).form(form.finish());
@@ -87,11 +102,7 @@ impl<'c> MessagesApi<'c> {
         week: u32,
         messages: &[Message],
     ) -> Result<()> {
-        let op = op!(
-            self,
-            "groupchats.messages.delete_messages",
-            "users.messages.delete_messages"
-        );
+        let op = self.ops.delete_messages;
         let (y, w) = (year.to_string(), week.to_string());
         let form = Form::new().text("block", &message_block(messages));
         let call = Call::new(
@@ -105,11 +116,7 @@ impl<'c> MessagesApi<'c> {
 
     /// Delete messages by week: `DELETE …/messages/:conversation/:year/:week/`.
     pub async fn delete_week(&self, conversation: &str, year: i32, week: u32) -> Result<()> {
-        let op = op!(
-            self,
-            "groupchats.messages.delete_week",
-            "users.messages.delete_week"
-        );
+        let op = self.ops.delete_week;
         let (y, w) = (year.to_string(), week.to_string());
         let call = Call::new(
             op,
@@ -121,11 +128,7 @@ impl<'c> MessagesApi<'c> {
 
     /// Delete all messages: `DELETE …/messages/:conversation/`.
     pub async fn delete_all(&self, conversation: &str) -> Result<()> {
-        let op = op!(
-            self,
-            "groupchats.messages.delete_all",
-            "users.messages.delete_all"
-        );
+        let op = self.ops.delete_all;
         let call = Call::new(
             op,
             Method::DELETE,

@@ -2,7 +2,7 @@ use bytes::Bytes;
 use reqwest::Method;
 use tokio::io::AsyncWrite;
 
-use super::{MediaApi, MediaBytes, MessagesApi, path, under};
+use super::{MediaApi, MediaBytes, MessagesApi, media, message, path, under};
 use crate::client::{Call, Client};
 use crate::error::{Error, Result};
 use crate::form::{Form, ProgressFn};
@@ -80,12 +80,12 @@ impl<'c> UsersApi<'c> {
 
     /// The user's media (`users/:user/media/`).
     pub fn media(&self, im: &str) -> MediaApi<'c> {
-        MediaApi::new(self.client, path(["users", im]), "users.media")
+        MediaApi::new(self.client, path(["users", im]), &media::USER_MEDIA)
     }
 
     /// The user's message history (`users/:user/messages/`).
     pub fn messages(&self, im: &str) -> MessagesApi<'c> {
-        MessagesApi::new(self.client, path(["users", im]), "users.messages")
+        MessagesApi::new(self.client, path(["users", im]), &message::USER_MESSAGES)
     }
 }
 

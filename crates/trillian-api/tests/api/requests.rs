@@ -534,6 +534,44 @@ async fn groupchats_messages() {
 async fn users_messages() {
     let (s, c) = setup().await;
     messages_ops(&s, c.users().messages(IM), &format!("{D}/users/{IM_ENC}")).await;
+    // a user's history holds one <messages> per conversation partner
+    let one = String::from_utf8(crate::fixture("reference/groupchats_messages_weeks.xml"))
+        .expect("utf-8");
+    let inner = one
+        .trim()
+        .trim_start_matches("<response>")
+        .trim_end_matches("</response>");
+    let two = format!(
+        "<response>{inner}{}</response>",
+        inner.replace("c798b870", "0000aaaa")
+    );
+    s.push(Reply::xml(200, two));
+    let convs = c
+        .users()
+        .messages(IM)
+        .conversations()
+        .await
+        .expect("conversations");
+    assert_eq!(convs.len(), 2, "both conversations");
+    assert_eq!(
+        convs[1].conversation,
+        "0000aaaaf797b37878fe19cf05198f50d88273dd"
+    );
+    check(
+        &s.last(),
+        "GET",
+        &format!("{D}/users/{IM_ENC}/messages/"),
+        &[],
+        &[],
+    );
+    s.push(Reply::xml(200, "<response/>"));
+    let none = c
+        .users()
+        .messages(IM)
+        .conversations()
+        .await
+        .expect("no history");
+    assert!(none.is_empty(), "no history is an empty list");
 }
 
 // ----- groups and peers ----------------------------------------------------------------------
