@@ -16,6 +16,7 @@ mod groupchat;
 pub mod job;
 pub mod journal;
 pub mod keychain;
+pub mod media;
 pub mod policy;
 mod presence;
 pub mod profile;
