@@ -63,7 +63,16 @@ impl Profile {
     /// The UI's view of a core profile: whether a token is stored is asked of the keychain.
     pub async fn from_core(core: &Core, p: trillian_core::Profile, active: Option<&str>) -> Self {
         // A keychain that cannot answer shows as "not stored"; the status line says why.
-        let token_stored = core.has_token(&p.id).await.unwrap_or(false);
+        let token_stored = match core.has_token(&p.id).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::warn!(
+                    "keychain: cannot tell whether profile {} has a token: {e}",
+                    p.id
+                );
+                false
+            }
+        };
         Profile {
             active: active == Some(p.id.as_str()),
             sandbox: p.kind == ProfileKind::Sandbox,
