@@ -48,6 +48,9 @@ pub enum Error {
     /// A check (`profile test`) found a problem; the report was printed.
     #[error("{message}")]
     Check { exit: u8, message: String },
+    /// A bulk command was stopped (Ctrl-C); what was done was reported.
+    #[error("{0}")]
+    Cancelled(String),
     /// Some items of a bulk command failed; each one was reported.
     #[error("{failed} of {total} rows failed")]
     Partial { failed: usize, total: usize },
@@ -80,6 +83,7 @@ impl Error {
             | Error::Io { .. }
             | Error::Csv { .. }
             | Error::Json(_)
+            | Error::Cancelled(_)
             | Error::Partial { .. } => EXIT_API,
         }
     }

@@ -241,7 +241,11 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
             out.one(&GroupView::from(&groups.update(id, &update).await?))
         }
         Command::Delete { id, yes } => {
-            secret::confirm(yes, &format!("Delete group {id}"))?;
+            secret::confirm(
+                yes,
+                &format!("Delete group {id}? Its members lose its peers and policy."),
+                &id.to_string(),
+            )?;
             groups.delete(id).await?;
             out.done(&Outcome::ok(format!("deleted group {id}")))
         }

@@ -173,6 +173,15 @@ impl Command {
     }
 }
 
+/// What to run first to keep a copy of the history about to be deleted.
+fn export_hint(kind: Owner, owner: &str) -> String {
+    let area = match kind {
+        Owner::User => "users",
+        Owner::Groupchat => "groupchats",
+    };
+    format!("\nTo keep a copy first: trillian {area} messages export '{owner}' -f FILE")
+}
+
 fn api<'c>(client: &'c Client, kind: Owner, owner: &str) -> MessagesApi<'c> {
     match kind {
         Owner::User => client.users().messages(owner),
@@ -227,7 +236,11 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
             let Some((year, week)) = year.zip(week) else {
                 secret::confirm(
                     yes,
-                    &format!("Delete every message of conversation {conversation} of {owner}"),
+                    &format!(
+                        "Delete every message of conversation {conversation} of {owner}?{}",
+                        export_hint(kind, &owner)
+                    ),
+                    "delete",
                 )?;
                 messages.delete_all(&conversation).await?;
                 return out.done(&Outcome::ok(format!(
@@ -237,7 +250,11 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
             if timestamps.is_empty() {
                 secret::confirm(
                     yes,
-                    &format!("Delete every message of {owner} in week {year}-W{week:02}"),
+                    &format!(
+                        "Delete every message of {owner} in week {year}-W{week:02}?{}",
+                        export_hint(kind, &owner)
+                    ),
+                    "delete",
                 )?;
                 messages.delete_week(&conversation, year, week).await?;
                 return out.done(&Outcome::ok(format!(
@@ -257,7 +274,12 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
             }
             secret::confirm(
                 yes,
-                &format!("Delete {} message(s) of {owner}", chosen.len()),
+                &format!(
+                    "Delete {} message(s) of {owner}?{}",
+                    chosen.len(),
+                    export_hint(kind, &owner)
+                ),
+                "delete",
             )?;
             messages
                 .delete_messages(&conversation, year, week, &chosen)

@@ -230,7 +230,8 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
             let current = resolve(&client, &policy).await?;
             secret::confirm(
                 yes,
-                &format!("Delete policy {} ({})", current.id, current.name),
+                &format!("Delete policy {} ({})?", current.id, current.name),
+                &current.name,
             )?;
             client.policies().delete(current.id).await?;
             out.done(&Outcome::ok(format!(

@@ -63,7 +63,7 @@ struct Row {
 pub struct RowResult {
     pub line: u64,
     pub im: String,
-    /// `created`, `ok` (dry run: would be created), `skipped` or `failed`.
+    /// `created`, `ok` (dry run: would be created), `skipped`, `failed` or `not_started`.
     pub status: &'static str,
     pub message: String,
 }
@@ -87,6 +87,8 @@ pub struct ImportReport {
     pub created: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Rows not started because the import was stopped (Ctrl-C); they are `not_started`.
+    pub not_started: usize,
     pub rows: Vec<RowResult>,
 }
 
@@ -109,6 +111,13 @@ pub async fn import(args: ImportArgs, ctx: &Context) -> Result<()> {
         run_import(rows, client, args.concurrency, existing).await
     };
     print_report(&report, ctx)?;
+    if report.not_started > 0 {
+        return Err(Error::Cancelled(format!(
+            "stopped: {} of {} rows not started (run the same file again to finish)",
+            report.not_started,
+            report.rows.len()
+        )));
+    }
     if report.failed > 0 {
         return Err(Error::Partial {
             failed: report.failed,
@@ -302,7 +311,7 @@ async fn run_import(
                 JobOutcome::Done { detail } => ("created", detail.unwrap_or_default()),
                 JobOutcome::Skipped { reason } => ("skipped", reason),
                 JobOutcome::Failed { message, .. } => ("failed", message),
-                JobOutcome::Cancelled => ("skipped", "not started: cancelled".to_owned()),
+                JobOutcome::Cancelled => ("not_started", "stopped before this row".to_owned()),
             };
             RowResult {
                 line,
@@ -335,6 +344,7 @@ fn summarise(dry_run: bool, rows: Vec<RowResult>) -> ImportReport {
         created: count("created"),
         failed: count("failed"),
         skipped: count("skipped"),
+        not_started: count("not_started"),
         rows,
     }
 }
@@ -350,14 +360,15 @@ fn print_report(report: &ImportReport, ctx: &Context) -> Result<()> {
                 "created"
             };
             let ok = if report.dry_run {
-                report.rows.len() - report.failed
+                report.rows.iter().filter(|r| r.status == "ok").count()
             } else {
                 report.created
             };
             eprintln!(
-                "{ok} {verb}, {} failed, {} skipped, of {} rows",
+                "{ok} {verb}, {} failed, {} skipped, {} not started, of {} rows",
                 report.failed,
                 report.skipped,
+                report.not_started,
                 report.rows.len()
             );
             Ok(())

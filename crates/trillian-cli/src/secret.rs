@@ -71,9 +71,10 @@ fn capitalised(word: &str) -> String {
     }
 }
 
-/// Asks for confirmation of a destructive operation. `--yes` skips the question; without a
-/// terminal to ask on, the operation is refused rather than done unasked.
-pub fn confirm(yes: bool, question: &str) -> Result<()> {
+/// Asks for confirmation of a destructive operation: the person types `word` (the name of what
+/// will be lost). `--yes` skips the question; without a terminal to ask on, the operation is
+/// refused rather than done unasked.
+pub fn confirm(yes: bool, question: &str, word: &str) -> Result<()> {
     if yes {
         return Ok(());
     }
@@ -82,12 +83,12 @@ pub fn confirm(yes: bool, question: &str) -> Result<()> {
             "{question}: refused without --yes (no terminal to ask on)"
         )));
     }
-    eprint!("{question}? Type yes to confirm: ");
+    eprint!("{question}\nType {word} to confirm: ");
     let mut answer = String::new();
     io::stdin()
         .read_line(&mut answer)
         .map_err(|e| Error::io("reading the confirmation", e))?;
-    if answer.trim() == "yes" {
+    if answer.trim() == word {
         Ok(())
     } else {
         Err(Error::Usage(

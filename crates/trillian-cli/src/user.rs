@@ -297,7 +297,14 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
             out.one(&UserView::from(&client.users().update(&im, &update).await?))
         }
         Command::Delete { im, yes } => {
-            secret::confirm(yes, &format!("Delete user {im} and all their data"))?;
+            secret::confirm(
+                yes,
+                &format!(
+                    "Delete user {im} and all their data (history, media, avatar)? \
+                     `users update {im} --disable` keeps the data instead."
+                ),
+                &im,
+            )?;
             let client = ctx.client().await?;
             out.one(&UserView::from(&client.users().delete(&im).await?))
         }

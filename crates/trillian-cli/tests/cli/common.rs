@@ -227,3 +227,40 @@ pub fn unique(prefix: &str) -> String {
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// Runs `trillian ARGS` on a pseudo-terminal (util-linux `script`), typing `typed`.
+pub fn on_a_terminal(inv: &Invocation, args: &[&str], typed: &str) -> (i32, String) {
+    use std::io::Write;
+    let mut words: Vec<String> = vec![env!("CARGO_BIN_EXE_trillian").to_owned()];
+    words.extend(inv.prefix.iter().cloned());
+    words.extend(args.iter().map(|a| (*a).to_owned()));
+    let line: Vec<String> = words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
+        .collect();
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &line.join(" "), "/dev/null"]);
+    for (k, v) in &inv.env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .expect("util-linux `script` runs the command on a terminal");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(typed.as_bytes())
+        .expect("type");
+    let out = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    for secret in &inv.secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "the token appeared on the terminal"
+        );
+    }
+    (out.status.code().unwrap_or(-1), text)
+}

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Invocation, unique};
+use crate::common::{Invocation, on_a_terminal, unique};
 
 fn id_of(v: &Value) -> String {
     v["id"].as_u64().expect("a numeric id").to_string()
@@ -166,4 +166,34 @@ fn xml_output_is_refused_before_any_change() {
             .any(|g| g["name"] == name.as_str()),
         "nothing was created"
     );
+}
+
+#[test]
+fn deleting_on_a_terminal_asks_to_type_the_name() {
+    let inv = Invocation::admin();
+    let name = unique("ask");
+    let created = inv
+        .run(&[
+            "--output",
+            "json",
+            "groups",
+            "create",
+            "--displayname",
+            "Ask",
+            "--name",
+            &name,
+        ])
+        .ok()
+        .json();
+    let id = id_of(&created);
+    let (code, screen) = on_a_terminal(&inv, &["groups", "delete", &id], "yes\n");
+    assert_eq!(code, 2, "a plain yes is not the name: {screen}");
+    assert!(
+        screen.contains(&format!("Type {id} to confirm")),
+        "names what to type: {screen}"
+    );
+    inv.run(&["groups", "get", &id]).ok();
+    let (code, screen) = on_a_terminal(&inv, &["groups", "delete", &id], &format!("{id}\n"));
+    assert_eq!(code, 0, "typed the id: {screen}");
+    inv.run(&["groups", "get", &id]).code(1);
 }

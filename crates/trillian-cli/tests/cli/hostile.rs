@@ -123,3 +123,74 @@ fn a_server_that_never_answers_exits_4_after_the_timeout() {
         run.stderr
     );
 }
+
+/// A server that lists no users and creates each one slowly (150 ms).
+fn slow_creator(line: &str) -> String {
+    if line.starts_with("GET") {
+        return response("200 OK", "text/xml", "<response></response>");
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    response(
+        "201 Created",
+        "text/xml",
+        "<response><user name=\"x@example.com\"><displayname>X</displayname><email/>\
+         <group>1</group><policy>0</policy><flags>0</flags><createdAt>0</createdAt></user>\
+         </response>",
+    )
+}
+
+#[test]
+fn import_stopped_by_ctrl_c_reports_every_row_and_exits_1() {
+    use std::process::{Command, Stdio};
+    let url = serve(slow_creator);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("many.csv");
+    let mut text = String::from("im,password\n");
+    for i in 0..30 {
+        text.push_str(&format!("n{i}@example.com,pw-{i}\n"));
+    }
+    std::fs::write(&csv, text).expect("write csv");
+    let inv = Invocation::one_off(&url, SENTINEL_TOKEN);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trillian"));
+    cmd.args(&inv.prefix)
+        .args(["--output", "json", "users", "import", "--concurrency", "1"])
+        .arg(&csv)
+        .envs(inv.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().expect("spawn");
+    std::thread::sleep(Duration::from_millis(1200));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(killed.success(), "SIGINT sent");
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stdout.contains(SENTINEL_TOKEN) && !stderr.contains(SENTINEL_TOKEN));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stopped is not success: {stderr}"
+    );
+    assert!(
+        stderr.contains("not started"),
+        "says what was left: {stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON report");
+    let rows = report["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 30, "every row has a result");
+    let created = report["created"].as_u64().unwrap_or(0);
+    let not_started = report["not_started"].as_u64().unwrap_or(0);
+    assert!(
+        created >= 1 && not_started >= 1,
+        "some done, some left: {report}"
+    );
+    assert_eq!(
+        created + not_started,
+        30,
+        "nothing lost, nothing failed: {report}"
+    );
+}

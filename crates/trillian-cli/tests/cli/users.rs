@@ -356,6 +356,18 @@ fn user_messages_send_weeks_week_delete() {
         .collect();
     assert_eq!(texts, vec!["Second"], "only the chosen message went");
 
+    // On a terminal, deleting history names the word to type and offers an export first.
+    let (code, screen) = crate::common::on_a_terminal(
+        &admin,
+        &["users", "messages", "delete", &bob, &conv],
+        "no\n",
+    );
+    assert_eq!(code, 2, "not confirmed: {screen}");
+    assert!(
+        screen.contains("messages export"),
+        "offers an export first: {screen}"
+    );
+
     // The whole history exported, with a checksum file beside it.
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("bob.jsonl");
