@@ -55,6 +55,10 @@ pub enum Error {
     #[error("no token is stored for profile {0:?}: set one first")]
     NoToken(String),
 
+    /// No token is stored in the keychain for an identity (a user to send messages as).
+    #[error("no token stored for {0}: add this user's own token to send as them")]
+    NoIdentityToken(String),
+
     /// Input refused, with the field and why.
     #[error("invalid {field}: {reason}")]
     Invalid {
@@ -120,7 +124,7 @@ impl Error {
             Error::ProfileNotFound(_) | Error::NoActiveProfile | Error::SandboxNotRunning => {
                 ErrorCode::NotFound
             }
-            Error::NoToken(_) => ErrorCode::NoToken,
+            Error::NoToken(_) | Error::NoIdentityToken(_) => ErrorCode::NoToken,
             Error::Invalid { .. } => ErrorCode::Invalid,
             Error::Keychain { .. } => ErrorCode::Keychain,
             Error::Sandbox(_) | Error::Io { .. } | Error::LocalData { .. } | Error::Internal(_) => {

@@ -4,6 +4,7 @@
 //! Run: `scripts/test-env.sh cargo test -p trillian-core`.
 
 mod connection;
+mod groupchat;
 mod group;
 mod keychain;
 mod policy;
