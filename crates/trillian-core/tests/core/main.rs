@@ -4,8 +4,8 @@
 //! Run: `scripts/test-env.sh cargo test -p trillian-core`.
 
 mod connection;
-mod groupchat;
 mod group;
+mod groupchat;
 mod keychain;
 mod policy;
 mod profile;
