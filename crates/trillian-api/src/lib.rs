@@ -22,6 +22,6 @@ pub use form::ProgressFn;
 pub use model::*;
 pub use resource::message_block;
 pub use resource::{
-    AvatarApi, GroupChatsApi, GroupsApi, MediaApi, MediaBytes, MembersApi, MessagesApi, PeersApi,
-    PoliciesApi, PresenceApi, UsersApi,
+    AvatarApi, GroupChatsApi, GroupsApi, MAX_THUMBNAIL_BYTES, MediaApi, MediaBytes, MembersApi,
+    MessagesApi, PeersApi, PoliciesApi, PresenceApi, UsersApi,
 };

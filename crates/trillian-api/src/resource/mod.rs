@@ -10,7 +10,7 @@ mod user;
 
 pub use group::{GroupsApi, PeersApi};
 pub use groupchat::{GroupChatsApi, MembersApi};
-pub use media::{MediaApi, MediaBytes};
+pub use media::{MAX_THUMBNAIL_BYTES, MediaApi, MediaBytes};
 pub use message::{MessagesApi, message_block};
 pub use policy::PoliciesApi;
 pub use presence::PresenceApi;
