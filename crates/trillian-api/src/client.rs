@@ -158,6 +158,7 @@ impl ClientBuilder {
 
     pub fn build(self) -> Result<Client> {
         let base = parse_base_url(&self.base_url)?;
+        let loopback = Url::parse(&base).is_ok_and(|u| is_loopback(&u));
         let domain = self.domain.trim().to_owned();
         if domain.is_empty() || domain == "." || domain == ".." {
             return Err(Error::Config("the domain is empty".into()));
@@ -167,6 +168,11 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent.clone());
+        if loopback {
+            // the loopback sandbox is reached directly, never through a proxy from the
+            // environment (which would see the token of a plain-http request)
+            http = http.no_proxy();
+        }
         for pem in &self.extra_ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem)
                 .map_err(|_| Error::Config("the trusted CA is not a PEM certificate".into()))?;
