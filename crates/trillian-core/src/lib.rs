@@ -16,13 +16,13 @@ pub mod groupchat;
 pub mod job;
 pub mod journal;
 pub mod keychain;
-pub mod message;
 pub mod media;
+pub mod message;
 pub mod policy;
-mod presence;
+pub mod presence;
 pub mod profile;
 mod sandbox;
-mod user;
+pub mod user;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -80,6 +80,8 @@ struct Inner {
     clients: Mutex<HashMap<String, api::Client>>,
     sandbox: tokio::sync::Mutex<Option<sandbox::Running>>,
     journal: journal::Journal,
+    /// User lists in memory, by profile id (the users screen pages through them).
+    users: user::UserCache,
 }
 
 impl std::fmt::Debug for Core {
@@ -106,6 +108,7 @@ impl Core {
                 clients: Mutex::new(HashMap::new()),
                 sandbox: tokio::sync::Mutex::new(None),
                 journal,
+                users: user::UserCache::default(),
             }),
         })
     }
@@ -319,6 +322,7 @@ impl Core {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(profile_id);
+        self.inner.users.forget(profile_id);
     }
 
     /// The active profile or [`Error::NoActiveProfile`].

@@ -11,6 +11,7 @@ mod policy;
 mod profile;
 mod sandbox;
 mod token;
+mod user;
 
 use std::path::Path;
 
