@@ -194,3 +194,49 @@ fn import_stopped_by_ctrl_c_reports_every_row_and_exits_1() {
         "nothing lost, nothing failed: {report}"
     );
 }
+
+#[test]
+fn tls_failure_exits_4_without_the_token() {
+    // A plain-HTTP server behind an https:// URL: the TLS handshake fails.
+    let url = serve(|_| response("200 OK", "text/xml", "<response></response>"));
+    let https = url.replace("http://", "https://");
+    let run = Invocation::one_off(&https, SENTINEL_TOKEN)
+        .run(&["users", "list"])
+        .code(4);
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn a_byte_a_second_drip_exits_4_after_the_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let head =
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\ncontent-length: 4096\r\n\r\n";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                for _ in 0..60 {
+                    std::thread::sleep(Duration::from_millis(500));
+                    if stream.write_all(b" ").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let started = std::time::Instant::now();
+    Invocation::one_off(&url, SENTINEL_TOKEN)
+        .run(&["--timeout", "2", "users", "list"])
+        .code(4);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "gave up: {:?}",
+        started.elapsed()
+    );
+}
