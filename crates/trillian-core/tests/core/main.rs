@@ -7,6 +7,7 @@ mod connection;
 mod group;
 mod groupchat;
 mod keychain;
+mod media;
 mod policy;
 mod profile;
 mod sandbox;
