@@ -29,8 +29,27 @@ export const commands = {
 	connectionTest: (profileId: string) => typedError<ConnectionReport, IpcError>(__TAURI_INVOKE("connection_test", { profileId })),
 	dashboardGet: () => typedError<Dashboard, IpcError>(__TAURI_INVOKE("dashboard_get")),
 	usersList: () => typedError<UserRow[], IpcError>(__TAURI_INVOKE("users_list")),
-	groupsList: () => typedError<GroupRow[], IpcError>(__TAURI_INVOKE("groups_list")),
-	policiesList: () => typedError<PolicyRow[], IpcError>(__TAURI_INVOKE("policies_list")),
+	groupsTree: () => typedError<GroupTreeView, IpcError>(__TAURI_INVOKE("groups_tree")),
+	groupCreate: (input: GroupInput) => typedError<number, IpcError>(__TAURI_INVOKE("group_create", { input })),
+	groupUpdate: (id: number, input: GroupInput) => typedError<null, IpcError>(__TAURI_INVOKE("group_update", { id, input })),
+	groupDeletion: (id: number) => typedError<GroupDeletionView, IpcError>(__TAURI_INVOKE("group_deletion", { id })),
+	/**  Deletes a group, moving its members to `move_members_to` first (0: refuse if it has any). */
+	groupDelete: (id: number, moveMembersTo: number) => typedError<null, IpcError>(__TAURI_INVOKE("group_delete", { id, moveMembersTo })),
+	peersPreview: (changes: PeerChanges, user: string) => typedError<PeerPreviewView, IpcError>(__TAURI_INVOKE("peers_preview", { changes, user })),
+	peersApply: (changes: PeerChanges, onEvent: Channel<JobEvent>) => typedError<PeerApplyView, IpcError>(__TAURI_INVOKE("peers_apply", { changes, onEvent })),
+	policiesList: () => typedError<PolicySummary[], IpcError>(__TAURI_INVOKE("policies_list")),
+	policyGet: (id: number) => typedError<PolicyView, IpcError>(__TAURI_INVOKE("policy_get", { id })),
+	/**  Creates a policy, empty or (`copy_of` ≠ 0) as a copy of another. */
+	policyCreate: (name: string, copyOf: number) => typedError<PolicyView, IpcError>(__TAURI_INVOKE("policy_create", { name, copyOf })),
+	policyRename: (id: number, name: string) => typedError<PolicyView, IpcError>(__TAURI_INVOKE("policy_rename", { id, name })),
+	policyEdit: (id: number, editsIn: PolicyEditInput[]) => typedError<PolicyView, IpcError>(__TAURI_INVOKE("policy_edit", { id, editsIn })),
+	policySetText: (id: number, text: string) => typedError<PolicyView, IpcError>(__TAURI_INVOKE("policy_set_text", { id, text })),
+	policyDelete: (id: number) => typedError<null, IpcError>(__TAURI_INVOKE("policy_delete", { id })),
+	policyDiff: (left: number, right: number) => typedError<PolicyDiffView, IpcError>(__TAURI_INVOKE("policy_diff", { left, right })),
+	/**  The saved policy against the same policy with `edits_in` applied (not saved). */
+	policyEditDiff: (id: number, editsIn: PolicyEditInput[]) => typedError<PolicyDiffView, IpcError>(__TAURI_INVOKE("policy_edit_diff", { id, editsIn })),
+	policyUsage: (id: number) => typedError<PolicyUsageView, IpcError>(__TAURI_INVOKE("policy_usage", { id })),
+	policyEffective: (user: string) => typedError<EffectivePolicyView, IpcError>(__TAURI_INVOKE("policy_effective", { user })),
 	groupchatsList: () => typedError<GroupChatRow[], IpcError>(__TAURI_INVOKE("groupchats_list")),
 	presenceList: () => typedError<PresenceRow[], IpcError>(__TAURI_INVOKE("presence_list")),
 	sandboxStart: () => typedError<Profile, IpcError>(__TAURI_INVOKE("sandbox_start")),
@@ -67,6 +86,11 @@ export type ConnectionReport = {
 	counts: Counts | null,
 };
 
+/**  How a value is edited. */
+export type ControlView = 
+/**  An unknown key: free text. */
+{ kind: "text" } | { kind: "switch" } | { kind: "choice"; options: string[] } | { kind: "number"; unit: string };
+
 /**  The domain's sizes. */
 export type Counts = {
 	users: number,
@@ -83,6 +107,24 @@ export type Dashboard = {
 	presence: Tally[],
 	platforms: Tally[],
 	versions: Tally[],
+};
+
+export type DiffRowView = {
+	key: string,
+	left: string | null,
+	right: string | null,
+	/**  `same`, `changed`, `added` (right only) or `removed` (left only). */
+	change: string,
+	description: string | null,
+};
+
+/**  A user's effective policy: `source` is `user`, `group` or `none`. */
+export type EffectivePolicyView = {
+	user: string,
+	source: string,
+	group: string | null,
+	policy: PolicyView | null,
+	reason: string,
 };
 
 /**  What the UI branches on. */
@@ -115,16 +157,57 @@ export type GroupChatRow = {
 	members: number,
 };
 
-export type GroupRow = {
+/**  What deleting a group does, for the typed confirmation. */
+export type GroupDeletionView = {
+	id: number,
+	displayName: string,
+	members: number,
+	children: number[],
+	seenBy: number[],
+};
+
+/**  The fields of the create/edit form. */
+export type GroupInput = {
+	displayName: string,
+	/**  Internal name; empty on create lets the server make one. */
+	name: string,
+	parent: number,
+	policy: number,
+	priority: number,
+	ldap: boolean,
+};
+
+export type GroupName = {
+	id: number,
+	name: string,
+};
+
+/**  The group tree (depth first), plus the policies a group can be given. */
+export type GroupTreeView = {
+	groups: GroupView[],
+	usersWithoutGroup: number,
+	policies: PolicyChoice[],
+};
+
+/**  One group with what the tree and the details show. */
+export type GroupView = {
 	id: number,
 	displayName: string,
 	/**  Internal name. */
 	name: string,
-	/**  The parent's display name; empty for a top-level group. */
-	parent: string,
-	/**  The policy's name; empty for none. */
-	policy: string,
+	/**  0 for top level. */
+	parent: number,
+	/**  Policy id, 0 for none. */
+	policy: number,
+	/**  The policy's name; `#id` when unknown, empty for none. */
+	policyName: string,
 	priority: number,
+	/**  Bound to an LDAP object (`type` 1). */
+	ldap: boolean,
+	/**  The groups this group's members see. */
+	peers: number[],
+	members: number,
+	depth: number,
 };
 
 /**  The rejection value of every command. */
@@ -164,17 +247,102 @@ export type KeychainStatus = {
 	hint: string | null,
 };
 
+/**
+ *  The result of applying staged peer edits: per item, what is left to retry, the undo, and
+ *  the groups reloaded from the server.
+ */
+export type PeerApplyView = {
+	items: PeerItemResult[],
+	cancelled: boolean,
+	applied: PeerChanges,
+	retry: PeerChanges,
+	undo: PeerChanges,
+	tree: GroupTreeView,
+};
+
+/**  Staged peer edits. */
+export type PeerChanges = {
+	add: PeeringIpc[],
+	remove: PeeringIpc[],
+};
+
+/**  One item's result. */
+export type PeerItemResult = {
+	item: string,
+	/**  `done`, `skipped`, `failed` or `cancelled`. */
+	status: string,
+	message: string,
+};
+
+/**  Who a user will see, and who will see them, after the staged edits. */
+export type PeerPreviewView = {
+	user: string,
+	group: number,
+	gains: number[],
+	loses: number[],
+	seenByGains: number[],
+	seenByLoses: number[],
+};
+
+/**  `group`'s members see `peer`'s members. */
+export type PeeringIpc = {
+	group: number,
+	peer: number,
+};
+
 /**  A certificate file read on the Rust side; the UI only keeps the short-lived handle. */
 export type PickedCertificate = {
 	handle: string,
 	fileName: string,
 };
 
-export type PolicyRow = {
+export type PolicyChoice = {
+	id: number,
+	name: string,
+};
+
+export type PolicyDiffView = {
+	rows: DiffRowView[],
+	sameText: boolean,
+};
+
+/**  Set `key` to `value`, or remove it (`value` null). */
+export type PolicyEditInput = {
+	key: string,
+	value: string | null,
+};
+
+/**  One line of a policy: an item (`key` set) or a verbatim line (`key` empty, `value` the text). */
+export type PolicyLineView = {
+	line: number,
+	verbatim: boolean,
+	key: string,
+	value: string,
+	description: string | null,
+	control: ControlView,
+};
+
+export type PolicySummary = {
 	id: number,
 	name: string,
 	/**  `key value` items in the policy. */
 	items: number,
+};
+
+export type PolicyUsageView = {
+	groups: GroupName[],
+	/**  Users with this as their own policy. */
+	users: string[],
+	/**  Users who inherit it from those groups. */
+	inheritingUsers: number,
+};
+
+export type PolicyView = {
+	id: number,
+	name: string,
+	lines: PolicyLineView[],
+	/**  The decoded text (the raw view). */
+	text: string,
 };
 
 export type PresenceRow = {
