@@ -477,13 +477,10 @@ impl Client {
         let Call {
             op, method, body, ..
         } = call;
-        let mut upload = None;
-        let body = match body {
-            Body::Upload(u) => {
-                upload = Some(u);
-                Body::None
-            }
-            other => other,
+        // an upload's stream can be sent once only: it is taken out of the body
+        let (body, mut upload) = match body {
+            Body::Upload(u) => (Body::None, Some(u)),
+            other => (other, None),
         };
         let is_upload = upload.is_some();
         let idempotent = matches!(
@@ -496,30 +493,31 @@ impl Client {
             tracing::debug!(op, method = %method, path = url.path(), attempt, "request");
             let mut rb = self.inner.http.request(method.clone(), url.clone());
             let mut watchdog = None;
-            match &body {
-                Body::None if !is_upload => {}
-                Body::Form(f) => {
-                    rb = rb
-                        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                        .body(f.clone());
-                }
-                Body::Raw {
-                    bytes,
-                    content_type,
-                } => {
-                    rb = rb
-                        .header(CONTENT_TYPE, content_type.as_str())
-                        .body(bytes.clone());
-                }
-                Body::None | Body::Upload(_) => {
-                    let Some(u) = upload.take() else {
-                        return Err(Error::Config(format!("{op}: an upload cannot be re-sent")));
-                    };
-                    watchdog = Some((u.activity.clone(), u.finished.clone(), u.started));
-                    rb = rb
-                        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                        .header(CONTENT_LENGTH, u.len)
-                        .body(u.body);
+            if is_upload {
+                let Some(u) = upload.take() else {
+                    return Err(Error::Config(format!("{op}: an upload cannot be re-sent")));
+                };
+                watchdog = Some((u.activity.clone(), u.finished.clone(), u.started));
+                rb = rb
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(CONTENT_LENGTH, u.len)
+                    .body(u.body);
+            } else {
+                match &body {
+                    Body::None | Body::Upload(_) => {}
+                    Body::Form(f) => {
+                        rb = rb
+                            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                            .body(f.clone());
+                    }
+                    Body::Raw {
+                        bytes,
+                        content_type,
+                    } => {
+                        rb = rb
+                            .header(CONTENT_TYPE, content_type.as_str())
+                            .body(bytes.clone());
+                    }
                 }
             }
             let result = match watchdog {
