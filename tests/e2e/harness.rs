@@ -280,6 +280,39 @@ impl App {
         Err(format!("{what}: gave up waiting; last text {last:?}"))
     }
 
+    /// Waits until nothing on the page says "Loading…", then fails if an error is shown.
+    pub async fn settled(&self, what: &str) -> Step {
+        let start = Instant::now();
+        loop {
+            let loading = self
+                .client
+                .find_all(Locator::XPath(
+                    "//*[@role='status'][starts-with(normalize-space(), 'Loading')]",
+                ))
+                .await
+                .map_err(|e| format!("{what}: {e}"))?;
+            if loading.is_empty() {
+                break;
+            }
+            if start.elapsed() > WAIT {
+                return Err(format!("{what}: still loading after {WAIT:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        let alerts = self
+            .client
+            .find_all(Locator::Css("[role='alert']"))
+            .await
+            .map_err(|e| format!("{what}: {e}"))?;
+        for alert in alerts {
+            let text = alert.text().await.unwrap_or_default();
+            if !text.trim().is_empty() {
+                return Err(format!("{what} shows an error: {text}"));
+            }
+        }
+        Ok(())
+    }
+
     pub async fn attr(&self, css: &str, name: &str) -> Step<Option<String>> {
         let el = self.wait_for(Locator::Css(css), css).await?;
         el.attr(name)
