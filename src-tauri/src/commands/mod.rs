@@ -7,6 +7,7 @@ pub mod groupchat;
 pub mod job;
 pub mod journal;
 pub mod keychain;
+pub mod message;
 pub mod policy;
 pub mod presence;
 pub mod profile;
@@ -63,6 +64,25 @@ pub fn builder() -> Builder<tauri::Wry> {
             policy::policy_usage,
             policy::policy_effective,
             groupchat::groupchats_list,
+            groupchat::groupchat_get,
+            groupchat::groupchat_flags,
+            groupchat::groupchat_create,
+            groupchat::groupchat_update,
+            groupchat::groupchat_members,
+            groupchat::groupchat_member_flags,
+            groupchat::groupchat_members_add,
+            groupchat::groupchat_members_remove,
+            message::history_weeks,
+            message::history_week,
+            message::message_send,
+            message::identities_list,
+            message::identity_token_set,
+            message::identity_token_clear,
+            message::identity_has_token,
+            message::history_delete_block,
+            message::history_delete_week,
+            message::history_delete_all,
+            message::history_export,
             presence::presence_list,
             sandbox::sandbox_start,
             sandbox::sandbox_reset,

@@ -51,6 +51,41 @@ export const commands = {
 	policyUsage: (id: number) => typedError<PolicyUsageView, IpcError>(__TAURI_INVOKE("policy_usage", { id })),
 	policyEffective: (user: string) => typedError<EffectivePolicyView, IpcError>(__TAURI_INVOKE("policy_effective", { user })),
 	groupchatsList: () => typedError<GroupChatRow[], IpcError>(__TAURI_INVOKE("groupchats_list")),
+	groupchatGet: (name: string) => typedError<GroupChatRow, IpcError>(__TAURI_INVOKE("groupchat_get", { name })),
+	groupchatFlags: () => __TAURI_INVOKE<GroupChatFlag[]>("groupchat_flags"),
+	groupchatCreate: (input: GroupChatInput) => typedError<GroupChatRow, IpcError>(__TAURI_INVOKE("groupchat_create", { input })),
+	groupchatUpdate: (name: string, changes: GroupChatChanges) => typedError<GroupChatRow, IpcError>(__TAURI_INVOKE("groupchat_update", { name, changes })),
+	groupchatMembers: (name: string) => typedError<MemberRow[], IpcError>(__TAURI_INVOKE("groupchat_members", { name })),
+	/**  Sets a member's flags (Op = 1, Voice = 2; other bits as given). */
+	groupchatMemberFlags: (name: string, im: string, flags: number) => typedError<MemberRow, IpcError>(__TAURI_INVOKE("groupchat_member_flags", { name, im, flags })),
+	/**  Adds users (`ims`) and/or everyone in group `group_id` (0: none) with `flags`. */
+	groupchatMembersAdd: (name: string, ims: string[], groupId: number, flags: number, onEvent: Channel<JobEvent>) => typedError<BulkResult, IpcError>(__TAURI_INVOKE("groupchat_members_add", { name, ims, groupId, flags, onEvent })),
+	/**  Removes `ims` from the chat. */
+	groupchatMembersRemove: (name: string, ims: string[], onEvent: Channel<JobEvent>) => typedError<BulkResult, IpcError>(__TAURI_INVOKE("groupchat_members_remove", { name, ims, onEvent })),
+	historyWeeks: (owner: HistoryOwner) => typedError<HistoryView, IpcError>(__TAURI_INVOKE("history_weeks", { owner })),
+	historyWeek: (owner: HistoryOwner, conversation: string, week: IsoWeek) => typedError<HistoryMessage[], IpcError>(__TAURI_INVOKE("history_week", { owner, conversation, week })),
+	/**
+	 *  Sends as `from`, with `from`'s own token from the keychain (error `not_connected` naming
+	 *  the user when none is stored).
+	 */
+	messageSend: (owner: HistoryOwner, from: string, text: string) => typedError<HistoryMessage, IpcError>(__TAURI_INVOKE("message_send", { owner, from, text })),
+	/**  The users a token is stored for (active profile). */
+	identitiesList: () => typedError<string[], IpcError>(__TAURI_INVOKE("identities_list")),
+	/**  Stores a user's own token in the keychain. It never comes back over the IPC. */
+	identityTokenSet: (im: string, token: string) => typedError<null, IpcError>(__TAURI_INVOKE("identity_token_set", { im, token })),
+	identityTokenClear: (im: string) => typedError<null, IpcError>(__TAURI_INVOKE("identity_token_clear", { im })),
+	identityHasToken: (im: string) => typedError<boolean, IpcError>(__TAURI_INVOKE("identity_has_token", { im })),
+	/**  Deletes the selected messages (as the week listed them) of one week. */
+	historyDeleteBlock: (owner: HistoryOwner, conversation: string, week: IsoWeek, messages: HistoryMessage[]) => typedError<null, IpcError>(__TAURI_INVOKE("history_delete_block", { owner, conversation, week, messages })),
+	historyDeleteWeek: (owner: HistoryOwner, conversation: string, week: IsoWeek) => typedError<null, IpcError>(__TAURI_INVOKE("history_delete_week", { owner, conversation, week })),
+	/**  Deletes the whole history; answers how many conversations were deleted. */
+	historyDeleteAll: (owner: HistoryOwner) => typedError<number, IpcError>(__TAURI_INVOKE("history_delete_all", { owner })),
+	/**
+	 *  Asks where to save (OS dialog, Rust side), then exports `weeks` (all when `None`) in
+	 *  `formats`, streaming to disk with progress on `on_event`. `None` when the user cancels the
+	 *  dialog.
+	 */
+	historyExport: (owner: HistoryOwner, weeks: IsoWeek[] | null, formats: ExportKind[], suggestedName: string, onEvent: Channel<JobEvent>) => typedError<ExportView | null, IpcError>(__TAURI_INVOKE("history_export", { owner, weeks, formats, suggestedName, onEvent })),
 	presenceList: () => typedError<PresenceRow[], IpcError>(__TAURI_INVOKE("presence_list")),
 	sandboxStart: () => typedError<Profile, IpcError>(__TAURI_INVOKE("sandbox_start")),
 	/**  Puts the demo data back as it was; progress goes to `on_event`. */
@@ -65,6 +100,15 @@ export type AppInfo = {
 	version: string,
 	/**  Started with `--sandbox`: the UI opens the embedded sandbox straight away. */
 	openSandbox: boolean,
+};
+
+/**  What a bulk job did. */
+export type BulkResult = {
+	succeeded: number,
+	skipped: number,
+	failed: number,
+	cancelled: boolean,
+	notes: ItemNote[],
 };
 
 /**  What to do with the profile's CA certificate on save. */
@@ -150,11 +194,56 @@ export type ErrorCode =
 /**  Anything else; details are in the log. */
 "internal";
 
+export type ExportKind = "html" | "jsonl" | "csv";
+
+export type ExportView = {
+	folder: string,
+	files: ExportedFileView[],
+	manifest: string,
+	weeks: number,
+	messages: number,
+};
+
+export type ExportedFileView = {
+	file: string,
+	bytes: number | null,
+	sha256: string,
+};
+
+/**  Edit: only what is set changes. */
+export type GroupChatChanges = {
+	displayName: string | null,
+	topic: string | null,
+	flags: number | null,
+};
+
+/**  A named flag with its switch label and one-line explanation. */
+export type GroupChatFlag = {
+	name: string,
+	bit: number,
+	label: string,
+	explanation: string,
+};
+
+/**  Create: display name, topic, flags. */
+export type GroupChatInput = {
+	displayName: string,
+	topic: string,
+	flags: number,
+};
+
+/**  One group chat (list row and detail). */
 export type GroupChatRow = {
 	name: string,
 	displayName: string,
 	topic: string,
-	members: number,
+	memberCount: number,
+	/**  Unix milliseconds of the last message, 0 for none. */
+	lastMessageMs: number | null,
+	/**  Every flag bit, unknown ones included. */
+	flags: number,
+	/**  The reference names of the named flags that are set. */
+	flagNames: string[],
 };
 
 /**  What deleting a group does, for the typed confirmation. */
@@ -210,9 +299,50 @@ export type GroupView = {
 	depth: number,
 };
 
+/**  One message; `timestamp` in unix milliseconds (exact in an f64). */
+export type HistoryMessage = {
+	timestamp: number | null,
+	from: string,
+	text: string,
+};
+
+/**  Whose history. */
+export type HistoryOwner = { kind: "groupChat"; name: string } | { kind: "user"; im: string };
+
+export type HistoryView = {
+	weeks: HistoryWeek[],
+	totalMessages: number,
+};
+
+/**  One week of one conversation. */
+export type HistoryWeek = {
+	conversation: string,
+	/**  The group chat, or the user's partner. */
+	with: string,
+	year: number,
+	week: number,
+	messages: number,
+	/**  `YYYY-MM-DD`. */
+	monday: string,
+};
+
 /**  The rejection value of every command. */
 export type IpcError = {
 	code: ErrorCode,
+	message: string,
+};
+
+/**  An ISO week. */
+export type IsoWeek = {
+	year: number,
+	week: number,
+};
+
+/**  One item of a bulk job that did not simply succeed. */
+export type ItemNote = {
+	item: string,
+	/**  `skipped`, `failed` or `cancelled`. */
+	status: string,
 	message: string,
 };
 
@@ -245,6 +375,14 @@ export type KeychainStatus = {
 	problem: string | null,
 	/**  What the user can do about it. */
 	hint: string | null,
+};
+
+/**  One member. */
+export type MemberRow = {
+	im: string,
+	flags: number,
+	op: boolean,
+	voice: boolean,
 };
 
 /**
