@@ -63,7 +63,7 @@ bitflags::bitflags! {
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Builds a [`Client`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     base_url: String,
     domain: String,
@@ -78,6 +78,23 @@ pub struct ClientBuilder {
     retry_base: Duration,
     retry_cap: Duration,
     user_agent: String,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("domain", &self.domain)
+            .field("token", &self.token)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("trusted_ca_pems", &self.extra_ca_pem.len())
+            .field("post_for_updates", &self.post_for_updates)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_retries", &self.max_retries)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientBuilder {

@@ -111,6 +111,7 @@ async fn the_sentinel_token_never_appears() {
 
     // the client and the token themselves
     assert_clean("Client Debug", &format!("{:?}", s.client()));
+    assert_clean("ClientBuilder Debug", &format!("{:?}", s.builder(TOKEN)));
     assert_clean("Token Debug", &format!("{:?}", Token::new(TOKEN)));
 
     // and nothing logged at TRACE (tracing and `log` records of reqwest/hyper) holds it
