@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use clap::Subcommand;
 use serde::Serialize;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 use trillian_api::model::{MediaItem, MediaUpload};
 use trillian_api::{Client, MediaApi, ProgressFn};
+use trillian_core::media as core_media;
+use trillian_core::media::thumbnail::{self, ImageLimits};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -62,36 +64,6 @@ pub enum Command {
         /// The item's id.
         item: String,
     },
-}
-
-/// The MIME type of a file, from its extension.
-pub fn guess_mime(path: &std::path::Path) -> &'static str {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "bmp" => "image/bmp",
-        "svg" => "image/svg+xml",
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "html" | "htm" => "text/html",
-        "pdf" => "application/pdf",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "zip" => "application/zip",
-        "mp3" => "audio/mpeg",
-        "mp4" => "video/mp4",
-        "doc" => "application/msword",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        _ => "application/octet-stream",
-    }
 }
 
 /// A media item as printed.
@@ -226,25 +198,65 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
     }
 }
 
-/// The upload of `path`: streamed from the file, with its name and MIME type. No thumbnail yet:
-/// trillian-core has no thumbnail maker to share with the app.
+/// The upload of `path`, prepared as the app prepares one: streamed from the file; the type
+/// sniffed from the first bytes for images, else from the name; for an image, its dimensions and
+/// a thumbnail (at most 65,535 bytes) made locally under trillian-core's image limits. An image
+/// that cannot be thumbnailed is uploaded without one, with a note on standard error.
 async fn prepare_upload(
     path: &Path,
     name: Option<String>,
     mime: Option<String>,
 ) -> Result<MediaUpload> {
-    let file = tokio::fs::File::open(path)
+    let mut file = tokio::fs::File::open(path)
         .await
         .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-    let name = match name {
-        Some(n) => n,
-        None => path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::Usage(format!("{} has no file name", path.display())))?,
-    };
-    let mime = mime.unwrap_or_else(|| guess_mime(path).to_owned());
-    Ok(MediaUpload::new(name, mime, file))
+    let name = name.unwrap_or_else(|| core_media::file_name(path));
+    let mut head = vec![0u8; 64];
+    let n = read_head(&mut file, &mut head)
+        .await
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    head.truncate(n);
+    file.seek(std::io::SeekFrom::Start(0))
+        .await
+        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+    let format = thumbnail::sniff(&head);
+    let mime = mime.unwrap_or_else(|| match format {
+        Some(f) => f.mime().to_owned(),
+        None => core_media::mime_from_name(&name).to_owned(),
+    });
+    let mut upload = MediaUpload::new(name.clone(), mime, file);
+    if format.is_some() {
+        let source = path.to_path_buf();
+        let made = tokio::task::spawn_blocking(move || {
+            thumbnail::thumbnail_file(&source, &ImageLimits::default())
+        })
+        .await;
+        match made {
+            Ok(Ok(t)) => {
+                upload = upload
+                    .with_dimensions(t.source.width, t.source.height)
+                    .with_thumbnail(t.bytes);
+            }
+            Ok(Err(e)) => eprintln!("trillian: uploading {name} without a thumbnail: {e}"),
+            Err(_) => eprintln!("trillian: uploading {name} without a thumbnail: the task failed"),
+        }
+    }
+    Ok(upload)
+}
+
+/// Reads up to `buf.len()` bytes from the start of a file (fewer only at its end).
+async fn read_head(file: &mut tokio::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let Some(rest) = buf.get_mut(filled..) else {
+            break;
+        };
+        match file.read(rest).await? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 /// A byte counter on standard error while a transfer runs, when standard error is a terminal.
@@ -368,18 +380,4 @@ pub async fn read_text(path: &Path) -> Result<String> {
     tokio::fs::read_to_string(path)
         .await
         .map_err(|e| Error::io(format!("reading {}", path.display()), e))
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use super::*;
-
-    #[test]
-    fn mime_from_extension() {
-        assert_eq!(guess_mime(Path::new("Stage 3 Mockup.JPG")), "image/jpeg");
-        assert_eq!(guess_mime(Path::new("Sales Goals.txt")), "text/plain");
-        assert_eq!(guess_mime(Path::new("noext")), "application/octet-stream");
-    }
 }

@@ -6,6 +6,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 use trillian_api::model::{NewUser, User, UserFlags, UserUpdate};
 
+use trillian_core::user::avatar;
+
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::media::Owner;
@@ -331,17 +333,14 @@ async fn run_avatar(cmd: AvatarCommand, ctx: &Context) -> Result<()> {
                 .await
         }
         AvatarCommand::Set { im, file } => {
-            let mime = media::guess_mime(&file);
-            if !mime.starts_with("image/") {
-                return Err(Error::Usage(format!(
-                    "{} is not an image (PNG, JPEG, GIF or WebP)",
-                    file.display()
-                )));
-            }
-            let bytes = tokio::fs::read(&file)
-                .await
-                .map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
-            client.users().avatar(&im).set(bytes, mime).await?;
+            // As the app does: decoded under limits, cropped square, resized, sent as PNG.
+            let png = tokio::task::spawn_blocking(move || {
+                let bytes = avatar::read_image_file(&file)?;
+                avatar::square_png(&bytes, avatar::AVATAR_SIDE)
+            })
+            .await
+            .map_err(|e| Error::io("making the avatar", std::io::Error::other(e.to_string())))??;
+            client.users().avatar(&im).set(png, "image/png").await?;
             ctx.printer
                 .done(&Outcome::ok(format!("set the avatar of {im}")))
         }

@@ -169,6 +169,24 @@ fn avatar_set_get_delete() {
     .ok();
     let got = std::fs::read(&out).expect("downloaded");
     assert!(got.starts_with(b"\x89PNG"), "an image came back");
+    // Made as the app makes avatars: cropped square (40×30 → 30×30), PNG.
+    let avatar = image::load_from_memory(&got).expect("a decodable avatar");
+    assert_eq!(
+        (avatar.width(), avatar.height()),
+        (30, 30),
+        "cropped square"
+    );
+    // Not an image: refused locally, before any request.
+    let text = dir.path().join("notes.png");
+    std::fs::write(&text, b"not really a picture").expect("write");
+    let refused = inv
+        .run(&["users", "avatar", "set", &im, text.to_str().expect("p")])
+        .code(2);
+    assert!(
+        refused.stderr.contains("image"),
+        "says why: {}",
+        refused.stderr
+    );
     // To standard output, byte for byte the same.
     let run = inv.run(&["users", "avatar", "get", &im]).ok();
     assert_eq!(
@@ -207,14 +225,47 @@ fn user_media_upload_list_get_delete() {
 
     let image = dir.path().join("mock.png");
     std::fs::write(&image, png(300, 200)).expect("write");
+    let uploaded = inv
+        .run(&[
+            "--output",
+            "json",
+            "users",
+            "media",
+            "upload",
+            &im,
+            image.to_str().expect("p"),
+        ])
+        .ok()
+        .json();
+    assert_eq!(uploaded["type"], "image/png", "type sniffed from the bytes");
+    assert!(
+        !uploaded["thumbnail"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty(),
+        "a thumbnail was made locally and sent: {uploaded}"
+    );
+    let image_id = uploaded["id"].as_str().expect("id").to_owned();
+    let thumb = dir.path().join("thumb");
     inv.run(&[
         "users",
         "media",
-        "upload",
+        "get",
         &im,
-        image.to_str().expect("utf-8"),
+        &image_id,
+        "--thumbnail",
+        "-f",
+        thumb.to_str().expect("p"),
     ])
     .ok();
+    let thumb = image::load_from_memory(&std::fs::read(&thumb).expect("thumbnail"))
+        .expect("a decodable thumbnail");
+    assert!(
+        thumb.width() <= 256 && thumb.height() <= 256 && thumb.width() > thumb.height(),
+        "scaled down, aspect kept: {}×{}",
+        thumb.width(),
+        thumb.height()
+    );
 
     let list = inv
         .run(&["--output", "json", "users", "media", "list", &im])
