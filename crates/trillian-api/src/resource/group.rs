@@ -37,21 +37,21 @@ impl<'c> GroupsApi<'c> {
     }
 
     /// Get all groups: `GET groups/` (`peers=1` with [`Expand::PEERS`]).
-    pub async fn list(&self, expand: Expand) -> Result<Vec<Group>> {
+    pub async fn list(self, expand: Expand) -> Result<Vec<Group>> {
         let call =
             Call::new("groups.list", Method::GET, path(["groups"])).expand(expand, Expand::PEERS);
         self.client.xml(call, decode_list).await
     }
 
     /// Get a single group: `GET groups/:group/`.
-    pub async fn get(&self, id: u64, expand: Expand) -> Result<Group> {
+    pub async fn get(self, id: u64, expand: Expand) -> Result<Group> {
         let call = Call::new("groups.get", Method::GET, path(["groups", &id.to_string()]))
             .expand(expand, Expand::PEERS);
         self.client.xml(call, decode_one).await
     }
 
     /// Create a group: `POST groups/`.
-    pub async fn create(&self, group: &NewGroup) -> Result<Group> {
+    pub async fn create(self, group: &NewGroup) -> Result<Group> {
         let form = group_form(
             Some(&group.displayname),
             Some(&group.name),
@@ -66,7 +66,7 @@ impl<'c> GroupsApi<'c> {
 
     /// Update a group: `POST groups/:group/` — the reference gives POST for this update, so
     /// it is POST whatever `post_for_updates` says.
-    pub async fn update(&self, id: u64, update: &GroupUpdate) -> Result<Group> {
+    pub async fn update(self, id: u64, update: &GroupUpdate) -> Result<Group> {
         let form = group_form(
             update.displayname.as_deref(),
             update.name.as_deref(),
@@ -85,7 +85,7 @@ impl<'c> GroupsApi<'c> {
     }
 
     /// Delete a group: `DELETE groups/:group/`.
-    pub async fn delete(&self, id: u64) -> Result<()> {
+    pub async fn delete(self, id: u64) -> Result<()> {
         let call = Call::new(
             "groups.delete",
             Method::DELETE,
@@ -95,50 +95,51 @@ impl<'c> GroupsApi<'c> {
     }
 
     /// The group's peers (`groups/:group/peers/`).
-    pub fn peers(&self, id: u64) -> PeersApi<'c> {
+    pub fn peers(self, id: u64) -> PeersApi<'c> {
         PeersApi {
             client: self.client,
-            owner: path(["groups", &id.to_string()]),
+            group: id,
         }
     }
 }
 
 /// `/v2/:domain/groups/:group/peers/`: the groups whose members this group's members see.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct PeersApi<'c> {
     client: &'c Client,
-    owner: Vec<String>,
+    /// The group's id.
+    group: u64,
 }
 
 impl PeersApi<'_> {
     /// Get all peers of a group: `GET …/peers/` → peer group ids.
-    pub async fn list(&self) -> Result<Vec<u64>> {
+    pub async fn list(self) -> Result<Vec<u64>> {
         let call = Call::new(
             "groups.peers.list",
             Method::GET,
-            under(&self.owner, &["peers"]),
+            under(&["groups", &self.group.to_string()], &["peers"]),
         );
         self.client.xml(call, decode_peers).await
     }
 
     /// Add a peer to a group: `POST …/peers/:peer/` → the peer's id.
-    pub async fn add(&self, peer: u64) -> Result<u64> {
+    pub async fn add(self, peer: u64) -> Result<u64> {
         let p = peer.to_string();
         let call = Call::new(
             "groups.peers.add",
             Method::POST,
-            under(&self.owner, &["peers", &p]),
+            under(&["groups", &self.group.to_string()], &["peers", &p]),
         );
         self.client.xml(call, decode_peer).await
     }
 
     /// Remove a peer from a group: `DELETE …/peers/:peer/`.
-    pub async fn remove(&self, peer: u64) -> Result<()> {
+    pub async fn remove(self, peer: u64) -> Result<()> {
         let p = peer.to_string();
         let call = Call::new(
             "groups.peers.remove",
             Method::DELETE,
-            under(&self.owner, &["peers", &p]),
+            under(&["groups", &self.group.to_string()], &["peers", &p]),
         );
         self.client.empty(call).await
     }

@@ -19,21 +19,21 @@ impl<'c> GroupChatsApi<'c> {
     }
 
     /// Get all group chats: `GET groupchats/` (`groups=1`, `members=1` per `expand`).
-    pub async fn list(&self, expand: Expand) -> Result<Vec<GroupChat>> {
+    pub async fn list(self, expand: Expand) -> Result<Vec<GroupChat>> {
         let call = Call::new("groupchats.list", Method::GET, path(["groupchats"]))
             .expand(expand, Expand::GROUPS | Expand::MEMBERS);
         self.client.xml(call, decode_list).await
     }
 
     /// Get a single group chat: `GET groupchats/:groupchat/`.
-    pub async fn get(&self, name: &str, expand: Expand) -> Result<GroupChat> {
+    pub async fn get(self, name: &str, expand: Expand) -> Result<GroupChat> {
         let call = Call::new("groupchats.get", Method::GET, path(["groupchats", name]))
             .expand(expand, Expand::GROUPS | Expand::MEMBERS);
         self.client.xml(call, decode_one).await
     }
 
     /// Create a group chat: `POST groupchats/` with `displayname`, `flags`.
-    pub async fn create(&self, chat: &NewGroupChat) -> Result<GroupChat> {
+    pub async fn create(self, chat: &NewGroupChat) -> Result<GroupChat> {
         let form = Form::new()
             .opt_text("displayname", chat.displayname.as_deref())
             .opt_num("flags", chat.flags.map(|f| f.bits()));
@@ -43,7 +43,7 @@ impl<'c> GroupChatsApi<'c> {
     }
 
     /// Update a group chat: `PATCH groupchats/:groupchat/` (or POST).
-    pub async fn update(&self, name: &str, update: &GroupChatUpdate) -> Result<GroupChat> {
+    pub async fn update(self, name: &str, update: &GroupChatUpdate) -> Result<GroupChat> {
         let form = Form::new()
             .opt_text("displayname", update.displayname.as_deref())
             .opt_num("flags", update.flags.map(|f| f.bits()))
@@ -58,27 +58,24 @@ impl<'c> GroupChatsApi<'c> {
     }
 
     /// The chat's members (`groupchats/:groupchat/members/`).
-    pub fn members(&self, name: &str) -> MembersApi<'c> {
+    pub fn members(self, name: &str) -> MembersApi<'c> {
         MembersApi {
             client: self.client,
-            owner: path(["groupchats", name]),
+            chat: name.to_owned(),
         }
     }
 
     /// The chat's media (`groupchats/:groupchat/media/`).
-    pub fn media(&self, name: &str) -> MediaApi<'c> {
-        MediaApi::new(
-            self.client,
-            path(["groupchats", name]),
-            &media::GROUPCHAT_MEDIA,
-        )
+    pub fn media(self, name: &str) -> MediaApi<'c> {
+        MediaApi::new(self.client, "groupchats", name, &media::GROUPCHAT_MEDIA)
     }
 
     /// The chat's message history (`groupchats/:groupchat/messages/`).
-    pub fn messages(&self, name: &str) -> MessagesApi<'c> {
+    pub fn messages(self, name: &str) -> MessagesApi<'c> {
         MessagesApi::new(
             self.client,
-            path(["groupchats", name]),
+            "groupchats",
+            name,
             &message::GROUPCHAT_MESSAGES,
         )
     }
@@ -88,7 +85,8 @@ impl<'c> GroupChatsApi<'c> {
 #[derive(Debug, Clone)]
 pub struct MembersApi<'c> {
     client: &'c Client,
-    owner: Vec<String>,
+    /// The group chat's name.
+    chat: String,
 }
 
 impl MembersApi<'_> {
@@ -97,7 +95,7 @@ impl MembersApi<'_> {
         let call = Call::new(
             "groupchats.members.list",
             Method::GET,
-            under(&self.owner, &["members"]),
+            under(&["groupchats", &self.chat], &["members"]),
         );
         self.client.xml(call, decode_members).await
     }
@@ -108,7 +106,7 @@ impl MembersApi<'_> {
         let call = Call::new(
             "groupchats.members.add",
             Method::POST,
-            under(&self.owner, &["members", member]),
+            under(&["groupchats", &self.chat], &["members", member]),
         )
         .form(form.finish());
         self.client.xml(call, decode_one).await
@@ -119,7 +117,7 @@ impl MembersApi<'_> {
         let call = Call::new(
             "groupchats.members.remove",
             Method::DELETE,
-            under(&self.owner, &["members", member]),
+            under(&["groupchats", &self.chat], &["members", member]),
         );
         self.client.empty(call).await
     }

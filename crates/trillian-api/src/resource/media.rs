@@ -23,7 +23,10 @@ pub const MAX_THUMBNAIL_BYTES: usize = 65_535;
 #[derive(Debug, Clone)]
 pub struct MediaApi<'c> {
     client: &'c Client,
-    owner: Vec<String>,
+    /// `groupchats` or `users`.
+    kind: &'static str,
+    /// The group chat's name or the user's IM address.
+    owner: String,
     ops: &'static MediaOps,
 }
 
@@ -57,21 +60,35 @@ pub(crate) static USER_MEDIA: MediaOps = MediaOps {
 };
 
 impl<'c> MediaApi<'c> {
-    pub(crate) fn new(client: &'c Client, owner: Vec<String>, ops: &'static MediaOps) -> Self {
-        MediaApi { client, owner, ops }
+    pub(crate) fn new(
+        client: &'c Client,
+        kind: &'static str,
+        owner: &str,
+        ops: &'static MediaOps,
+    ) -> Self {
+        MediaApi {
+            client,
+            kind,
+            owner: owner.to_owned(),
+            ops,
+        }
+    }
+
+    fn path(&self, more: &[&str]) -> Vec<String> {
+        under(&[self.kind, &self.owner], more)
     }
 
     /// Get all media owned by the group chat or user: `GET …/media/`.
     pub async fn list(&self) -> Result<Vec<MediaItem>> {
         let op = self.ops.list;
-        let call = Call::new(op, Method::GET, under(&self.owner, &["media"]));
+        let call = Call::new(op, Method::GET, self.path(&["media"]));
         self.client.xml(call, decode_list).await
     }
 
     /// `HEAD …/media/:item/`: type, length and file name without the bytes.
     pub async fn head(&self, item: &str) -> Result<MediaInfo> {
         let op = self.ops.head;
-        let call = Call::new(op, Method::HEAD, under(&self.owner, &["media", item]));
+        let call = Call::new(op, Method::HEAD, self.path(&["media", item]));
         self.client.head(call).await
     }
 
@@ -83,14 +100,14 @@ impl<'c> MediaApi<'c> {
         progress: Option<ProgressFn>,
     ) -> Result<MediaInfo> {
         let op = self.ops.get;
-        let call = Call::new(op, Method::GET, under(&self.owner, &["media", item]));
+        let call = Call::new(op, Method::GET, self.path(&["media", item]));
         self.client.download(call, out, progress).await
     }
 
     /// Get a single media item into memory (refused above the response cap).
     pub async fn get(&self, item: &str) -> Result<MediaBytes> {
         let op = self.ops.get;
-        let call = Call::new(op, Method::GET, under(&self.owner, &["media", item]));
+        let call = Call::new(op, Method::GET, self.path(&["media", item]));
         let (bytes, info) = self.client.bytes(call).await?;
         Ok(MediaBytes { bytes, info })
     }
@@ -98,8 +115,7 @@ impl<'c> MediaApi<'c> {
     /// The item's thumbnail: `GET …/media/:item/?thumbnail=1`.
     pub async fn thumbnail(&self, item: &str) -> Result<MediaBytes> {
         let op = self.ops.thumbnail;
-        let call = Call::new(op, Method::GET, under(&self.owner, &["media", item]))
-            .query("thumbnail", "1");
+        let call = Call::new(op, Method::GET, self.path(&["media", item])).query("thumbnail", "1");
         let (bytes, info) = self.client.bytes(call).await?;
         Ok(MediaBytes { bytes, info })
     }
@@ -138,14 +154,14 @@ impl<'c> MediaApi<'c> {
             .opt_num("imagewidth", image_width)
             .opt_num("imageheight", image_height);
         let body = upload_body(source, fields, progress).await?;
-        let call = Call::new(op, Method::POST, under(&self.owner, &["media"])).upload(body);
+        let call = Call::new(op, Method::POST, self.path(&["media"])).upload(body);
         self.client.xml_opt(call, decode_one).await
     }
 
     /// Delete a media item: `DELETE …/media/:item/`.
     pub async fn delete(&self, item: &str) -> Result<()> {
         let op = self.ops.delete;
-        let call = Call::new(op, Method::DELETE, under(&self.owner, &["media", item]));
+        let call = Call::new(op, Method::DELETE, self.path(&["media", item]));
         self.client.empty(call).await
     }
 }

@@ -12,7 +12,10 @@ use crate::xml::{decode_list, decode_messages, decode_one, encode_message_block}
 #[derive(Debug, Clone)]
 pub struct MessagesApi<'c> {
     client: &'c Client,
-    owner: Vec<String>,
+    /// `groupchats` or `users`.
+    kind: &'static str,
+    /// The group chat's name or the user's IM address.
+    owner: String,
     ops: &'static MessageOps,
 }
 
@@ -52,14 +55,28 @@ pub(crate) static USER_MESSAGES: MessageOps = MessageOps {
 };
 
 impl<'c> MessagesApi<'c> {
-    pub(crate) fn new(client: &'c Client, owner: Vec<String>, ops: &'static MessageOps) -> Self {
-        MessagesApi { client, owner, ops }
+    pub(crate) fn new(
+        client: &'c Client,
+        kind: &'static str,
+        owner: &str,
+        ops: &'static MessageOps,
+    ) -> Self {
+        MessagesApi {
+            client,
+            kind,
+            owner: owner.to_owned(),
+            ops,
+        }
+    }
+
+    fn path(&self, more: &[&str]) -> Vec<String> {
+        under(&[self.kind, &self.owner], more)
     }
 
     /// Get all message weeks: `GET …/messages/`.
     pub async fn weeks(&self) -> Result<MessageHistory> {
         let op = self.ops.weeks;
-        let call = Call::new(op, Method::GET, under(&self.owner, &["messages"]));
+        let call = Call::new(op, Method::GET, self.path(&["messages"]));
         self.client.xml(call, decode_one).await
     }
 
@@ -67,7 +84,7 @@ impl<'c> MessagesApi<'c> {
     /// `<messages>` per conversation partner (none at all when the user has no history).
     pub async fn conversations(&self) -> Result<Vec<MessageHistory>> {
         let op = self.ops.weeks;
-        let call = Call::new(op, Method::GET, under(&self.owner, &["messages"]));
+        let call = Call::new(op, Method::GET, self.path(&["messages"]));
         self.client.xml(call, decode_list).await
     }
 
@@ -78,7 +95,7 @@ impl<'c> MessagesApi<'c> {
         let call = Call::new(
             op,
             Method::GET,
-            under(&self.owner, &["messages", conversation, &y, &w]),
+            self.path(&["messages", conversation, &y, &w]),
         );
         self.client.xml(call, decode_messages).await
     }
@@ -88,8 +105,7 @@ impl<'c> MessagesApi<'c> {
     pub async fn send(&self, from: &str, text: &str) -> Result<Message> {
         let op = self.ops.send;
         let form = Form::new().text("from", from).text("message", text);
-        let call =
-            Call::new(op, Method::POST, under(&self.owner, &["messages"])).form(form.finish());
+        let call = Call::new(op, Method::POST, self.path(&["messages"])).form(form.finish());
         self.client.xml(call, decode_one).await
     }
 
@@ -108,7 +124,7 @@ impl<'c> MessagesApi<'c> {
         let call = Call::new(
             op,
             Method::DELETE,
-            under(&self.owner, &["messages", conversation, &y, &w]),
+            self.path(&["messages", conversation, &y, &w]),
         )
         .form(form.finish());
         self.client.empty(call).await
@@ -121,7 +137,7 @@ impl<'c> MessagesApi<'c> {
         let call = Call::new(
             op,
             Method::DELETE,
-            under(&self.owner, &["messages", conversation, &y, &w]),
+            self.path(&["messages", conversation, &y, &w]),
         );
         self.client.empty(call).await
     }
@@ -129,11 +145,7 @@ impl<'c> MessagesApi<'c> {
     /// Delete all messages: `DELETE …/messages/:conversation/`.
     pub async fn delete_all(&self, conversation: &str) -> Result<()> {
         let op = self.ops.delete_all;
-        let call = Call::new(
-            op,
-            Method::DELETE,
-            under(&self.owner, &["messages", conversation]),
-        );
+        let call = Call::new(op, Method::DELETE, self.path(&["messages", conversation]));
         self.client.empty(call).await
     }
 }

@@ -22,10 +22,6 @@ pub(crate) fn path<const N: usize>(segments: [&str; N]) -> Vec<String> {
 }
 
 /// Extends an owner's path (`["users", im]`) with more segments.
-pub(crate) fn under(owner: &[String], more: &[&str]) -> Vec<String> {
-    owner
-        .iter()
-        .cloned()
-        .chain(more.iter().map(|s| (*s).to_owned()))
-        .collect()
+pub(crate) fn under(owner: &[&str], more: &[&str]) -> Vec<String> {
+    owner.iter().chain(more).map(|s| (*s).to_owned()).collect()
 }

@@ -19,13 +19,13 @@ impl<'c> PoliciesApi<'c> {
     }
 
     /// Get all policies: `GET policies/`.
-    pub async fn list(&self) -> Result<Vec<Policy>> {
+    pub async fn list(self) -> Result<Vec<Policy>> {
         let call = Call::new("policies.list", Method::GET, path(["policies"]));
         self.client.xml(call, decode_list).await
     }
 
     /// Get a single policy: `GET policies/:policy/`.
-    pub async fn get(&self, id: u64) -> Result<Policy> {
+    pub async fn get(self, id: u64) -> Result<Policy> {
         let call = Call::new(
             "policies.get",
             Method::GET,
@@ -35,7 +35,7 @@ impl<'c> PoliciesApi<'c> {
     }
 
     /// Create a policy: `POST policies/` with `data` (Base64 of the items) and `name`.
-    pub async fn create(&self, policy: &NewPolicy) -> Result<Policy> {
+    pub async fn create(self, policy: &NewPolicy) -> Result<Policy> {
         let form = Form::new()
             .text("data", &policy.data.to_base64())
             .text("name", &policy.name);
@@ -45,7 +45,7 @@ impl<'c> PoliciesApi<'c> {
     }
 
     /// Update a policy: `PATCH policies/:policy/` (or POST).
-    pub async fn update(&self, id: u64, update: &PolicyUpdate) -> Result<Policy> {
+    pub async fn update(self, id: u64, update: &PolicyUpdate) -> Result<Policy> {
         let data = update.data.as_ref().map(|d| d.to_base64());
         let form = Form::new()
             .opt_text("data", data.as_deref())
@@ -60,7 +60,7 @@ impl<'c> PoliciesApi<'c> {
     }
 
     /// Delete a policy: `DELETE policies/:policy/`.
-    pub async fn delete(&self, id: u64) -> Result<()> {
+    pub async fn delete(self, id: u64) -> Result<()> {
         let call = Call::new(
             "policies.delete",
             Method::DELETE,

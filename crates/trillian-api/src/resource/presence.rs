@@ -19,13 +19,13 @@ impl<'c> PresenceApi<'c> {
     }
 
     /// Get all presence: `GET presence/`.
-    pub async fn list(&self) -> Result<Vec<Presence>> {
+    pub async fn list(self) -> Result<Vec<Presence>> {
         let call = Call::new("presence.list", Method::GET, path(["presence"]));
         self.client.xml(call, decode_list).await
     }
 
     /// Update a user's presence: `PATCH presence/:imaddress/` (or POST) with `message`, `status`.
-    pub async fn update(&self, im: &str, update: &PresenceUpdate) -> Result<()> {
+    pub async fn update(self, im: &str, update: &PresenceUpdate) -> Result<()> {
         let form = Form::new()
             .opt_text("message", update.message.as_deref())
             .opt_num("status", update.status.map(|s| s.code()));

@@ -21,19 +21,19 @@ impl<'c> UsersApi<'c> {
     }
 
     /// Get all users: `GET users/`.
-    pub async fn list(&self) -> Result<Vec<User>> {
+    pub async fn list(self) -> Result<Vec<User>> {
         let call = Call::new("users.list", Method::GET, path(["users"]));
         self.client.xml(call, crate::xml::decode_list).await
     }
 
     /// Get a single user: `GET users/:user/`.
-    pub async fn get(&self, im: &str) -> Result<User> {
+    pub async fn get(self, im: &str) -> Result<User> {
         let call = Call::new("users.get", Method::GET, path(["users", im]));
         self.client.xml(call, decode_one).await
     }
 
     /// Create a user: `POST users/` with `im`, `password` and the optional fields.
-    pub async fn create(&self, user: &NewUser) -> Result<User> {
+    pub async fn create(self, user: &NewUser) -> Result<User> {
         let form = Form::new()
             .text("im", &user.im)
             .text("password", &user.password)
@@ -46,7 +46,7 @@ impl<'c> UsersApi<'c> {
     }
 
     /// Update a user: `PATCH users/:user/` (or POST) with the fields that are `Some`.
-    pub async fn update(&self, im: &str, update: &UserUpdate) -> Result<User> {
+    pub async fn update(self, im: &str, update: &UserUpdate) -> Result<User> {
         let form = Form::new()
             .opt_text("im", update.im.as_deref())
             .opt_text("password", update.password.as_deref())
@@ -65,27 +65,27 @@ impl<'c> UsersApi<'c> {
     }
 
     /// Delete a user: `DELETE users/:user/`; answers the deleted user.
-    pub async fn delete(&self, im: &str) -> Result<User> {
+    pub async fn delete(self, im: &str) -> Result<User> {
         let call = Call::new("users.delete", Method::DELETE, path(["users", im]));
         self.client.xml(call, decode_one).await
     }
 
     /// The user's avatar (`users/:user/addressbook/avatar/`).
-    pub fn avatar(&self, im: &str) -> AvatarApi<'c> {
+    pub fn avatar(self, im: &str) -> AvatarApi<'c> {
         AvatarApi {
             client: self.client,
-            owner: path(["users", im, "addressbook", "avatar"]),
+            im: im.to_owned(),
         }
     }
 
     /// The user's media (`users/:user/media/`).
-    pub fn media(&self, im: &str) -> MediaApi<'c> {
-        MediaApi::new(self.client, path(["users", im]), &media::USER_MEDIA)
+    pub fn media(self, im: &str) -> MediaApi<'c> {
+        MediaApi::new(self.client, "users", im, &media::USER_MEDIA)
     }
 
     /// The user's message history (`users/:user/messages/`).
-    pub fn messages(&self, im: &str) -> MessagesApi<'c> {
-        MessagesApi::new(self.client, path(["users", im]), &message::USER_MESSAGES)
+    pub fn messages(self, im: &str) -> MessagesApi<'c> {
+        MessagesApi::new(self.client, "users", im, &message::USER_MESSAGES)
     }
 }
 
@@ -93,13 +93,18 @@ impl<'c> UsersApi<'c> {
 #[derive(Debug, Clone)]
 pub struct AvatarApi<'c> {
     client: &'c Client,
-    owner: Vec<String>,
+    /// The user's IM address.
+    im: String,
 }
 
 impl AvatarApi<'_> {
     /// Get a user's avatar: `GET …/avatar/`, in memory (capped). 404 when there is none.
     pub async fn get(&self) -> Result<MediaBytes> {
-        let call = Call::new("users.avatar.get", Method::GET, under(&self.owner, &[]));
+        let call = Call::new(
+            "users.avatar.get",
+            Method::GET,
+            under(&["users", &self.im, "addressbook", "avatar"], &[]),
+        );
         let (bytes, info) = self.client.bytes(call).await?;
         Ok(MediaBytes { bytes, info })
     }
@@ -110,7 +115,11 @@ impl AvatarApi<'_> {
         out: &mut W,
         progress: Option<ProgressFn>,
     ) -> Result<MediaInfo> {
-        let call = Call::new("users.avatar.get", Method::GET, under(&self.owner, &[]));
+        let call = Call::new(
+            "users.avatar.get",
+            Method::GET,
+            under(&["users", &self.im, "addressbook", "avatar"], &[]),
+        );
         self.client.download(call, out, progress).await
     }
 
@@ -121,8 +130,12 @@ impl AvatarApi<'_> {
                 "users.avatar.set: the avatar must be an image/* type, not {content_type:?}"
             )));
         }
-        let call = Call::new("users.avatar.set", Method::PUT, under(&self.owner, &[]))
-            .raw(image.into(), content_type.to_owned());
+        let call = Call::new(
+            "users.avatar.set",
+            Method::PUT,
+            under(&["users", &self.im, "addressbook", "avatar"], &[]),
+        )
+        .raw(image.into(), content_type.to_owned());
         self.client.empty(call).await
     }
 
@@ -131,7 +144,7 @@ impl AvatarApi<'_> {
         let call = Call::new(
             "users.avatar.delete",
             Method::DELETE,
-            under(&self.owner, &[]),
+            under(&["users", &self.im, "addressbook", "avatar"], &[]),
         );
         self.client.empty(call).await
     }
