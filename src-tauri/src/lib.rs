@@ -32,6 +32,8 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(window::navigation_guard())
         .manage(state::AppState::new(core, open_sandbox))
+        .manage(commands::media::MediaState::default())
+        .on_window_event(commands::media::on_window_event)
         .invoke_handler(commands.invoke_handler())
         .run(tauri::generate_context!());
     if let Err(e) = result {

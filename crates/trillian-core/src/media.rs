@@ -49,7 +49,7 @@ impl MediaOwner {
         }
     }
 
-    fn api<'c>(&self, client: &'c api::Client) -> api::MediaApi<'c> {
+    fn api<'c>(&'c self, client: &'c api::Client) -> api::MediaApi<'c> {
         match self {
             MediaOwner::GroupChat(name) => client.groupchats().media(name),
             MediaOwner::User(im) => client.users().media(im),

@@ -7,6 +7,7 @@ pub mod groupchat;
 pub mod job;
 pub mod journal;
 pub mod keychain;
+pub mod media;
 pub mod message;
 pub mod policy;
 pub mod presence;
@@ -88,6 +89,14 @@ pub fn builder() -> Builder<tauri::Wry> {
             sandbox::sandbox_reset,
             journal::journal_list,
             job::job_cancel,
+            media::media_list,
+            media::media_thumbnail,
+            media::media_watch_drops,
+            media::media_pick_files,
+            media::media_upload,
+            media::media_download,
+            media::media_delete,
+            media::media_delete_many,
         ])
 }
 

@@ -59,4 +59,12 @@
     "sandbox_reset",
     "journal_list",
     "job_cancel",
+    "media_list",
+    "media_thumbnail",
+    "media_watch_drops",
+    "media_pick_files",
+    "media_upload",
+    "media_download",
+    "media_delete",
+    "media_delete_many",
 ]

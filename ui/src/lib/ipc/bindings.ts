@@ -28,7 +28,45 @@ export const commands = {
 	tokenClear: (profileId: string) => typedError<null, IpcError>(__TAURI_INVOKE("token_clear", { profileId })),
 	connectionTest: (profileId: string) => typedError<ConnectionReport, IpcError>(__TAURI_INVOKE("connection_test", { profileId })),
 	dashboardGet: () => typedError<Dashboard, IpcError>(__TAURI_INVOKE("dashboard_get")),
-	usersList: () => typedError<UserRow[], IpcError>(__TAURI_INVOKE("users_list")),
+	/**  Loads the users into memory on the Rust side (again with `refresh`); answers the filters. */
+	usersLoad: (refresh: boolean) => typedError<UserFacetsView, IpcError>(__TAURI_INVOKE("users_load", { refresh })),
+	/**  One window of rows, searched, filtered and sorted in Rust. */
+	usersPage: (query: UserQueryInput) => typedError<UsersPageView, IpcError>(__TAURI_INVOKE("users_page", { query })),
+	/**  One user, fresh from the server. */
+	userGet: (address: string) => typedError<UserRowView, IpcError>(__TAURI_INVOKE("user_get", { address })),
+	/**  Every problem of the create-user form, checked before anything is sent. */
+	userDraftCheck: (draft: UserDraftInput) => typedError<FieldProblemView[], IpcError>(__TAURI_INVOKE("user_draft_check", { draft })),
+	userCreate: (draft: UserDraftInput) => typedError<UserRowView, IpcError>(__TAURI_INVOKE("user_create", { draft })),
+	userUpdate: (address: string, changes: UserChangesInput) => typedError<UserRowView, IpcError>(__TAURI_INVOKE("user_update", { address, changes })),
+	/**  Disable (cannot sign in, everything kept) or enable. */
+	userSetDisabled: (address: string, disabled: boolean) => typedError<UserRowView, IpcError>(__TAURI_INVOKE("user_set_disabled", { address, disabled })),
+	/**  Deletes the user and all of the user's data; `confirm` is the address typed again. */
+	userDelete: (address: string, confirm: string) => typedError<null, IpcError>(__TAURI_INVOKE("user_delete", { address, confirm })),
+	/**  Sets a generated password and shows it once. */
+	userResetPassword: (address: string) => typedError<string, IpcError>(__TAURI_INVOKE("user_reset_password", { address })),
+	/**  The avatar as a PNG `data:` URL decoded and re-encoded in Rust; `None` when there is none. */
+	avatarGet: (address: string) => typedError<string | null, IpcError>(__TAURI_INVOKE("avatar_get", { address })),
+	/**
+	 *  Picks an image with the OS dialog (Rust side), squares, resizes and sends it. `None` when
+	 *  the dialog is cancelled; else the new avatar as a `data:` URL.
+	 */
+	avatarPick: (address: string) => typedError<string | null, IpcError>(__TAURI_INVOKE("avatar_pick", { address })),
+	avatarDelete: (address: string) => typedError<null, IpcError>(__TAURI_INVOKE("avatar_delete", { address })),
+	/**
+	 *  Picks a CSV file (OS dialog, Rust side), keeps it under a handle and previews it with a
+	 *  mapping guessed from its headers. `None` when the dialog is cancelled.
+	 */
+	usersImportPick: (generatePasswords: boolean) => typedError<ImportPreviewView | null, IpcError>(__TAURI_INVOKE("users_import_pick", { generatePasswords })),
+	/**  The preview again, with the columns mapped as chosen. */
+	usersImportPreview: (handle: string, fileName: string, mapping: ImportMappingView, generatePasswords: boolean) => typedError<ImportPreviewView, IpcError>(__TAURI_INVOKE("users_import_preview", { handle, fileName, mapping, generatePasswords })),
+	/**  Imports the picked CSV file as a job (or checks it only, with `dry_run`). */
+	usersImportRun: (handle: string, mapping: ImportMappingView, generatePasswords: boolean, dryRun: boolean, onEvent: Channel<JobEvent>) => typedError<JobResultView, IpcError>(__TAURI_INVOKE("users_import_run", { handle, mapping, generatePasswords, dryRun, onEvent })),
+	/**  Disable, enable, move to a group or delete many users as a job. */
+	usersBulk: (kind: BulkKind, group: number | null, addresses: string[], confirm: string, onEvent: Channel<JobEvent>) => typedError<JobResultView, IpcError>(__TAURI_INVOKE("users_bulk", { kind, group, addresses, confirm, onEvent })),
+	/**  Saves a finished job's report as CSV (OS save dialog). `None` when cancelled. */
+	usersReportSave: (report: string) => typedError<string | null, IpcError>(__TAURI_INVOKE("users_report_save", { report })),
+	/**  Saves the current filtered, sorted view as CSV (OS save dialog). `None` when cancelled. */
+	usersExport: (query: UserQueryInput) => typedError<string | null, IpcError>(__TAURI_INVOKE("users_export", { query })),
 	groupsTree: () => typedError<GroupTreeView, IpcError>(__TAURI_INVOKE("groups_tree")),
 	groupCreate: (input: GroupInput) => typedError<number, IpcError>(__TAURI_INVOKE("group_create", { input })),
 	groupUpdate: (id: number, input: GroupInput) => typedError<null, IpcError>(__TAURI_INVOKE("group_update", { id, input })),
@@ -52,6 +90,7 @@ export const commands = {
 	policyEffective: (user: string) => typedError<EffectivePolicyView, IpcError>(__TAURI_INVOKE("policy_effective", { user })),
 	groupchatsList: () => typedError<GroupChatRow[], IpcError>(__TAURI_INVOKE("groupchats_list")),
 	groupchatGet: (name: string) => typedError<GroupChatRow, IpcError>(__TAURI_INVOKE("groupchat_get", { name })),
+	groupchatCandidates: () => typedError<MemberCandidates, IpcError>(__TAURI_INVOKE("groupchat_candidates")),
 	groupchatFlags: () => __TAURI_INVOKE<GroupChatFlag[]>("groupchat_flags"),
 	groupchatCreate: (input: GroupChatInput) => typedError<GroupChatRow, IpcError>(__TAURI_INVOKE("groupchat_create", { input })),
 	groupchatUpdate: (name: string, changes: GroupChatChanges) => typedError<GroupChatRow, IpcError>(__TAURI_INVOKE("groupchat_update", { name, changes })),
@@ -86,12 +125,38 @@ export const commands = {
 	 *  dialog.
 	 */
 	historyExport: (owner: HistoryOwner, weeks: IsoWeek[] | null, formats: ExportKind[], suggestedName: string, onEvent: Channel<JobEvent>) => typedError<ExportView | null, IpcError>(__TAURI_INVOKE("history_export", { owner, weeks, formats, suggestedName, onEvent })),
-	presenceList: () => typedError<PresenceRow[], IpcError>(__TAURI_INVOKE("presence_list")),
+	presenceView: () => typedError<PresenceView, IpcError>(__TAURI_INVOKE("presence_view")),
+	/**  Sets a user's status (0–5) and message. */
+	presenceSet: (address: string, status: number, message: string) => typedError<null, IpcError>(__TAURI_INVOKE("presence_set", { address, status, message })),
 	sandboxStart: () => typedError<Profile, IpcError>(__TAURI_INVOKE("sandbox_start")),
 	/**  Puts the demo data back as it was; progress goes to `on_event`. */
 	sandboxReset: (onEvent: Channel<JobEvent>) => typedError<null, IpcError>(__TAURI_INVOKE("sandbox_reset", { onEvent })),
 	journalList: (limit: number) => typedError<JournalEntry[], IpcError>(__TAURI_INVOKE("journal_list", { limit })),
 	jobCancel: (jobId: string) => typedError<null, IpcError>(__TAURI_INVOKE("job_cancel", { jobId })),
+	mediaList: (owner: MediaOwnerInput) => typedError<MediaRow[], IpcError>(__TAURI_INVOKE("media_list", { owner })),
+	/**
+	 *  An item's thumbnail as a `data:` URL (decoded and re-encoded in Rust, cached on disk), or
+	 *  `None` when it has none.
+	 */
+	mediaThumbnail: (owner: MediaOwnerInput, id: string, thumbnail: string) => typedError<string | null, IpcError>(__TAURI_INVOKE("media_thumbnail", { owner, id, thumbnail })),
+	/**  Receives the files dropped on the window from now on (one watcher: the open gallery). */
+	mediaWatchDrops: (onDrop: Channel<DropEvent>) => typedError<null, IpcError>(__TAURI_INVOKE("media_watch_drops", { onDrop })),
+	/**  Opens the OS file dialog (Rust side) for files to upload; empty when cancelled. */
+	mediaPickFiles: () => typedError<PickedFile[], IpcError>(__TAURI_INVOKE("media_pick_files")),
+	/**
+	 *  Uploads held files (by handle) to `owner` as a job: per-file byte progress and results on
+	 *  `on_event`, cancel with `job_cancel`.
+	 */
+	mediaUpload: (owner: MediaOwnerInput, handles: string[], onEvent: Channel<MediaJobEvent>) => typedError<MediaJobSummary, IpcError>(__TAURI_INVOKE("media_upload", { owner, handles, onEvent })),
+	/**
+	 *  Asks where to save an item (Rust-side save dialog), then streams it there with progress on
+	 *  `on_event`. `None` when the dialog is cancelled.
+	 */
+	mediaDownload: (owner: MediaOwnerInput, id: string, name: string, onEvent: Channel<MediaJobEvent>) => typedError<DownloadResult | null, IpcError>(__TAURI_INVOKE("media_download", { owner, id, name, onEvent })),
+	/**  Deletes one item after the typed confirmation: `confirm` must be the item's name. */
+	mediaDelete: (owner: MediaOwnerInput, id: string, name: string, confirm: string) => typedError<null, IpcError>(__TAURI_INVOKE("media_delete", { owner, id, name, confirm })),
+	/**  Deletes several items as a job after the typed confirmation `delete N items`. */
+	mediaDeleteMany: (owner: MediaOwnerInput, ids: string[], confirm: string, onEvent: Channel<MediaJobEvent>) => typedError<MediaJobSummary, IpcError>(__TAURI_INVOKE("media_delete_many", { owner, ids, confirm, onEvent })),
 };
 
 /* Types */
@@ -101,6 +166,8 @@ export type AppInfo = {
 	/**  Started with `--sandbox`: the UI opens the embedded sandbox straight away. */
 	openSandbox: boolean,
 };
+
+export type BulkKind = "disable" | "enable" | "moveToGroup" | "delete";
 
 /**  What a bulk job did. */
 export type BulkResult = {
@@ -119,6 +186,33 @@ export type CaCertificateChoice =
 { kind: "remove" } | 
 /**  Use the file picked with `profile_pick_ca_certificate`. */
 { kind: "picked"; handle: string };
+
+/**  A group whose users can be added at once. */
+export type CandidateGroup = {
+	id: number,
+	displayName: string,
+	users: number,
+};
+
+/**  A user the "add members" picker offers. */
+export type CandidateUser = {
+	im: string,
+	displayName: string,
+	group: number,
+};
+
+export type ChoiceView = {
+	id: number,
+	name: string,
+	users: number,
+};
+
+export type ClientVersionView = {
+	platform: string,
+	version: string,
+	devices: number,
+	outdated: boolean,
+};
 
 export type ConnectionOutcome = "ok" | "unreachable" | "tls" | "wrong_token" | "wrong_domain" | "no_token" | "failed";
 
@@ -153,6 +247,15 @@ export type Dashboard = {
 	versions: Tally[],
 };
 
+export type DeviceView = {
+	name: string,
+	platform: string,
+	version: string,
+	build: string,
+	/**  Dotted IPv4. */
+	ip: string,
+};
+
 export type DiffRowView = {
 	key: string,
 	left: string | null,
@@ -161,6 +264,24 @@ export type DiffRowView = {
 	change: string,
 	description: string | null,
 };
+
+/**  A finished download. */
+export type DownloadResult = {
+	fileName: string,
+	/**  A JSON number (f64 on the Rust side: byte counts may pass 4 GiB). */
+	bytes: number,
+	/**  The SHA-256 of the saved bytes equals the item id. */
+	verified: boolean,
+};
+
+/**  What the drop watcher channel carries. */
+export type DropEvent = 
+/**  Files are being dragged over the window. */
+{ kind: "hover" } | 
+/**  The drag left the window or was cancelled. */
+{ kind: "leave" } | 
+/**  Files were dropped (folders and unreadable paths left out). */
+{ kind: "dropped"; files: PickedFile[] };
 
 /**  A user's effective policy: `source` is `user`, `group` or `none`. */
 export type EffectivePolicyView = {
@@ -208,6 +329,18 @@ export type ExportedFileView = {
 	file: string,
 	bytes: number | null,
 	sha256: string,
+};
+
+export type FieldProblemView = {
+	field: string,
+	reason: string,
+};
+
+export type FileResult = {
+	name: string,
+	/**  `done`, `skipped`, `failed` or `cancelled`. */
+	status: string,
+	message: string,
 };
 
 /**  Edit: only what is set changes. */
@@ -326,6 +459,27 @@ export type HistoryWeek = {
 	monday: string,
 };
 
+export type ImportMappingView = {
+	im: number | null,
+	password: number | null,
+	email: number | null,
+	displayName: number | null,
+	group: number | null,
+	policy: number | null,
+};
+
+export type ImportPreviewView = {
+	handle: string,
+	fileName: string,
+	headers: string[],
+	mapping: ImportMappingView,
+	rows: PreviewRowView[],
+	total: number,
+	new: number,
+	existing: number,
+	invalid: number,
+};
+
 /**  The rejection value of every command. */
 export type IpcError = {
 	code: ErrorCode,
@@ -346,8 +500,34 @@ export type ItemNote = {
 	message: string,
 };
 
+export type ItemResultView = {
+	item: string,
+	/**  `done`, `skipped`, `failed` or `cancelled`. */
+	status: string,
+	message: string,
+};
+
 /**  One message on a job's channel. */
 export type JobEvent = { kind: "started"; jobId: string; title: string; total: number | null } | { kind: "progress"; done: number; total: number | null; item: string | null } | { kind: "finished"; ok: boolean; message: string };
+
+/**  A file of a job, by position. */
+export type JobFile = {
+	index: number,
+	name: string,
+	/**  A JSON number (f64 on the Rust side: byte counts may pass 4 GiB). */
+	size: number,
+};
+
+/**  A finished job: per item, the counts, and a handle to save the report. */
+export type JobResultView = {
+	report: string,
+	items: ItemResultView[],
+	cancelled: boolean,
+	done: number,
+	skipped: number,
+	failed: number,
+	notStarted: number,
+};
 
 export type JournalEntry = {
 	/**  RFC 3339 time. */
@@ -375,6 +555,47 @@ export type KeychainStatus = {
 	problem: string | null,
 	/**  What the user can do about it. */
 	hint: string | null,
+};
+
+/**  What a media job's channel carries. */
+export type MediaJobEvent = { kind: "started"; jobId: string; title: string; files: JobFile[] } | 
+/**  Bytes of file `index` done so far. */
+{ kind: "bytes"; index: number; done: number; total: number } | 
+/**  The file (or item) named `item` finished; `finished` of `total` are done. */
+{ kind: "file"; item: string; finished: number; total: number; status: string; message: string } | { kind: "finished"; ok: boolean; message: string };
+
+/**  The per-file results of a job. */
+export type MediaJobSummary = {
+	succeeded: number,
+	failed: number,
+	skipped: number,
+	cancelled: boolean,
+	items: FileResult[],
+};
+
+/**  Whose media (a group chat name or a user's IM address). */
+export type MediaOwnerInput = { kind: "groupChat"; name: string } | { kind: "user"; name: string };
+
+/**  One gallery item. */
+export type MediaRow = {
+	id: string,
+	name: string,
+	contentType: string,
+	/**  `image`, `video`, `audio`, `document` or `other`. */
+	kind: string,
+	/**  A JSON number (f64 on the Rust side: byte counts may pass 4 GiB). */
+	size: number,
+	/**  Unix seconds (a plain number in TypeScript). */
+	createdAt: number,
+	/**  Unix seconds, 0 for never (a plain number in TypeScript). */
+	expiresAt: number,
+	/**  Digest of the server's thumbnail; empty when there is none. */
+	thumbnail: string,
+};
+
+export type MemberCandidates = {
+	users: CandidateUser[],
+	groups: CandidateGroup[],
 };
 
 /**  One member. */
@@ -434,6 +655,14 @@ export type PickedCertificate = {
 	fileName: string,
 };
 
+/**  A file read from a Rust-side dialog or drop, known to the UI by its handle only. */
+export type PickedFile = {
+	handle: string,
+	name: string,
+	/**  A JSON number (f64 on the Rust side: byte counts may pass 4 GiB). */
+	size: number,
+};
+
 export type PolicyChoice = {
 	id: number,
 	name: string,
@@ -483,11 +712,32 @@ export type PolicyView = {
 	text: string,
 };
 
-export type PresenceRow = {
+export type PresenceRowView = {
 	address: string,
-	status: string,
+	status: number,
+	/**  The word, or the number itself when unknown. */
+	statusLabel: string,
+	known: boolean,
 	message: string,
-	devices: number,
+	/**  Last change, unix seconds. */
+	timestamp: number,
+	devices: DeviceView[],
+};
+
+export type PresenceView = {
+	rows: PresenceRowView[],
+	clients: ClientVersionView[],
+};
+
+export type PreviewRowView = {
+	line: number,
+	address: string,
+	displayName: string,
+	email: string,
+	group: string,
+	/**  `new`, `exists`, `duplicate` or `invalid`. */
+	state: string,
+	problems: string[],
 };
 
 /**  A server profile as the UI sees it. Never holds the token — only whether one is stored. */
@@ -522,14 +772,67 @@ export type Tally = {
 	count: number,
 };
 
-export type UserRow = {
-	/**  IM address, `name@domain`. */
+export type UserChangesInput = {
+	displayName: string | null,
+	email: string | null,
+	group: number | null,
+	policy: number | null,
+};
+
+/**  The create-user form. */
+export type UserDraftInput = {
+	im: string,
+	password: string,
+	email: string,
+	displayName: string,
+	group: number | null,
+	policy: number | null,
+};
+
+export type UserFacetsView = {
+	all: number,
+	groups: ChoiceView[],
+	policies: ChoiceView[],
+	statuses: ChoiceView[],
+	disabled: number,
+};
+
+export type UserQueryInput = {
+	search: string,
+	sort: UserSortColumn,
+	descending: boolean,
+	group: number | null,
+	policy: number | null,
+	disabled: boolean | null,
+	status: number | null,
+	offset: number,
+	limit: number,
+};
+
+export type UserRowView = {
 	address: string,
 	displayName: string,
 	email: string,
-	/**  The group's display name. */
-	group: string,
+	group: number,
+	groupName: string,
+	policy: number,
+	policyName: string,
 	disabled: boolean,
+	status: number,
+	statusLabel: string,
+	/**  Unix seconds. */
+	createdAt: number,
+};
+
+export type UserSortColumn = "address" | "displayName" | "email" | "group" | "policy" | "disabled" | "status" | "created";
+
+export type UsersPageView = {
+	/**  Users matching the search and filters. */
+	total: number,
+	/**  Users in the domain. */
+	all: number,
+	offset: number,
+	rows: UserRowView[],
 };
 
 /* Tauri Specta runtime */

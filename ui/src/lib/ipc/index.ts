@@ -6,6 +6,9 @@
 import { Channel } from '@tauri-apps/api/core';
 import { commands } from './bindings';
 import type {
+  DropEvent,
+  MediaJobEvent,
+  MediaOwnerInput,
   AppInfo,
   CaCertificateChoice,
   ConnectionReport,
@@ -184,4 +187,38 @@ export const ipc = {
     unwrap(() => commands.sandboxReset(jobChannel(onEvent))),
   journal: (limit: number) => unwrap(() => commands.journalList(limit)),
   cancelJob: (jobId: string) => unwrap(() => commands.jobCancel(jobId)),
+};
+
+// Media of group chats and users (ui/src/lib/media). Files cross as handles only: the Rust side
+// reads them from its dialog or from the window's drop event.
+export type {
+  DownloadResult,
+  DropEvent,
+  MediaJobEvent,
+  MediaJobSummary,
+  MediaOwnerInput,
+  MediaRow,
+  PickedFile,
+} from './bindings';
+
+function channelOf<T>(onEvent: (event: T) => void): Channel<T> {
+  const channel = new Channel<T>();
+  channel.onmessage = onEvent;
+  return channel;
+}
+
+export const mediaIpc = {
+  list: (owner: MediaOwnerInput) => unwrap(() => commands.mediaList(owner)),
+  thumbnail: (owner: MediaOwnerInput, id: string, thumbnail: string) =>
+    unwrap(() => commands.mediaThumbnail(owner, id, thumbnail)),
+  watchDrops: (onDrop: (e: DropEvent) => void) => unwrap(() => commands.mediaWatchDrops(channelOf(onDrop))),
+  pickFiles: () => unwrap(() => commands.mediaPickFiles()),
+  upload: (owner: MediaOwnerInput, handles: string[], onEvent: (e: MediaJobEvent) => void) =>
+    unwrap(() => commands.mediaUpload(owner, handles, channelOf(onEvent))),
+  download: (owner: MediaOwnerInput, id: string, name: string, onEvent: (e: MediaJobEvent) => void) =>
+    unwrap(() => commands.mediaDownload(owner, id, name, channelOf(onEvent))),
+  delete: (owner: MediaOwnerInput, id: string, name: string, confirm: string) =>
+    unwrap(() => commands.mediaDelete(owner, id, name, confirm)),
+  deleteMany: (owner: MediaOwnerInput, ids: string[], confirm: string, onEvent: (e: MediaJobEvent) => void) =>
+    unwrap(() => commands.mediaDeleteMany(owner, ids, confirm, channelOf(onEvent))),
 };
