@@ -23,6 +23,9 @@ use crate::error::{Error, Result};
 /// The keychain service name under which tokens are stored (the user is the profile id).
 pub const SERVICE: &str = "trillian-server-admin";
 
+/// The user name of the entry [`Keychain::status`] writes and deletes to test the store.
+pub const STATUS_PROBE_USER: &str = "--status-probe--";
+
 /// How long a keychain call may take before it is reported as hung.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -143,7 +146,8 @@ impl Keychain {
         *self.inner.kind.write().unwrap_or_else(|p| p.into_inner()) = StoreKind::SessionOnly;
     }
 
-    /// Where tokens are kept, or why they cannot be, found by actually asking the store.
+    /// Where tokens are kept, or why they cannot be, found by actually writing (and deleting)
+    /// a probe entry in the store.
     pub async fn status(&self) -> KeychainStatus {
         let kind = self.kind();
         if kind == StoreKind::SessionOnly {
@@ -153,13 +157,15 @@ impl Keychain {
                 persistent: false,
             };
         }
-        // A read of an entry that does not exist exercises the connection and the unlock state.
+        // Write and delete a probe entry: a read of a missing entry succeeds even on a locked
+        // keyring, a write does not (on a desktop it raises the unlock prompt now, before the
+        // user types a token; headless it fails or times out).
         let probe = self
             .blocking(|store, service| {
-                let entry = Entry::new_in_store(store, service, "--status-probe--")?;
-                match entry.get_password() {
-                    Ok(_) | Err(keyring_core::Error::NoEntry) => Ok(()),
-                    Err(keyring_core::Error::Ambiguous(_)) => Ok(()),
+                let entry = Entry::new_in_store(store, service, STATUS_PROBE_USER)?;
+                entry.set_password("probe")?;
+                match entry.delete_credential() {
+                    Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
                     Err(e) => Err(e),
                 }
             })

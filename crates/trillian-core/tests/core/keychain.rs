@@ -187,7 +187,7 @@ fn hung_child() {
         .enable_all()
         .build()
         .expect("rt");
-    runtime.block_on(async {
+    let outcome = runtime.block_on(catch(async {
         let fx = Fixture::new();
         let kc = Keychain::with_options(
             StoreKind::SecretService,
@@ -224,10 +224,20 @@ fn hung_child() {
             .await
             .expect("session-only works");
         println!("HANG-CHILD-OK");
-    });
+    }));
     // The stuck keychain thread never returns; dropping the runtime would wait for it forever
     // (an app must exit the same way: not wait on blocking keychain threads).
     runtime.shutdown_background();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Runs `fut`, turning a panic into an `Err`, so that the runtime can be shut down without
+/// waiting for stuck keychain threads before the panic is re-raised.
+async fn catch(fut: impl std::future::Future<Output = ()>) -> std::thread::Result<()> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(fut).catch_unwind().await
 }
 
 #[tokio::test]
@@ -273,4 +283,115 @@ async fn no_secret_service_gives_a_fix_hint() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A locked keyring (the login collection locked, no one to answer the unlock prompt): storing
+/// a token fails with a typed keychain error, in bounded time, with a hint. Runs in a fresh test
+/// session of its own (locking the shared one would disturb the other tests).
+#[test]
+fn locked_keyring_gives_a_typed_error_with_a_hint() {
+    if std::env::var_os("TRILLIAN_CORE_LOCKED_CHILD").is_some() {
+        locked_child();
+        return;
+    }
+    require_session();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-env.sh");
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut cmd = std::process::Command::new(script);
+    cmd.arg(exe)
+        .args([
+            "keychain::locked_keyring_gives_a_typed_error_with_a_hint",
+            "--exact",
+            "--nocapture",
+        ])
+        .env_remove("TEST_ENV_INNER")
+        .env("TRILLIAN_CORE_LOCKED_CHILD", "1");
+    let (ok, text) = run_child(cmd, Duration::from_secs(90));
+    assert!(ok && text.contains("LOCKED-CHILD-OK"), "child:\n{text}");
+}
+
+/// Runs `cmd` with its output in files (a daemon it starts may keep pipes open), killing it
+/// after `limit`. Returns whether it succeeded in time, and its output.
+fn run_child(mut cmd: std::process::Command, limit: Duration) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_path = dir.path().join("out");
+    let out = std::fs::File::create(&out_path).expect("out file");
+    let err = out.try_clone().expect("clone");
+    let mut child = cmd.stdout(out).stderr(err).spawn().expect("child starts");
+    let deadline = Instant::now() + limit;
+    let ok = loop {
+        match child.try_wait().expect("wait") {
+            Some(status) => break status.success(),
+            None if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break false;
+            }
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    (ok, std::fs::read_to_string(&out_path).unwrap_or_default())
+}
+
+fn locked_child() {
+    // Lock the login collection through the Secret Service API itself.
+    let status = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("dbus-send");
+    assert!(status.success(), "locked the login collection");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let outcome = runtime.block_on(catch(async {
+        let kc = Keychain::with_options(
+            StoreKind::SecretService,
+            &test_service(),
+            Duration::from_secs(3),
+        );
+        let started = Instant::now();
+        let status = kc.status().await;
+        println!(
+            "status of a locked keyring: {status:?} after {:?}",
+            started.elapsed()
+        );
+        let started = Instant::now();
+        let result = kc.set("p1", &Token::new(sentinel())).await;
+        println!(
+            "set in a locked keyring: {result:?} after {:?}",
+            started.elapsed()
+        );
+        let err = result.expect_err("a locked keyring cannot store");
+        assert_eq!(err.code(), ErrorCode::Keychain);
+        assert!(err.to_string().contains("session-only"), "hint: {err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "bounded by the timeout"
+        );
+        match status {
+            KeychainStatus::Unavailable { hint, .. } => {
+                // Either the unlock prompt fails at once ("locked: unlock it") or it hangs
+                // until the timeout ("waiting for an unlock prompt"): both say to unlock.
+                assert!(
+                    hint.contains("unlock") && hint.contains("session-only"),
+                    "{hint}"
+                )
+            }
+            other => panic!("a locked keyring is not available for storing: {other:?}"),
+        }
+        println!("LOCKED-CHILD-OK");
+    }));
+    runtime.shutdown_background();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
