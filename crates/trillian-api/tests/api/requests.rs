@@ -945,3 +945,28 @@ async fn dot_segments_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn area_futures_borrow_only_the_client() {
+    let (s, c) = setup().await;
+    // one document holding both lists answers both requests, whichever arrives first
+    let inner = |name: &str| {
+        let doc = String::from_utf8(crate::fixture(name)).expect("utf-8");
+        doc.trim()
+            .trim_start_matches("<response>")
+            .trim_end_matches("</response>")
+            .to_owned()
+    };
+    let both = format!(
+        "<response>{}{}</response>",
+        inner("decisions/users_list.xml"),
+        inner("reference/groups_list.xml")
+    );
+    s.push(Reply::xml(200, both.clone()));
+    s.push(Reply::xml(200, both));
+    // the handles are temporaries: their futures must not borrow them
+    let users = c.users().list();
+    let groups = c.groups().list(Expand::empty());
+    let (users, groups) = tokio::try_join!(users, groups).expect("both");
+    assert_eq!((users.len(), groups.len()), (2, 3));
+}
