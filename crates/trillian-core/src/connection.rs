@@ -94,8 +94,8 @@ impl Core {
     ///   the `WrongToken` reason then says that the domain may be wrong too.
     pub async fn test_connection(&self, profile_id: &str) -> Result<ConnectionReport> {
         let profile = self.profile(profile_id)?;
-        let token = match self.token_for(&profile).await {
-            Ok(token) => token,
+        let (profile, token) = match self.credentials(&profile).await {
+            Ok(found) => found,
             Err(Error::NoToken(_)) => return Ok(ConnectionReport::NoToken),
             Err(e) => return Ok(failed(&e)),
         };

@@ -249,11 +249,12 @@ impl Core {
         result
     }
 
-    /// Whether a token is available for the profile (for the sandbox: whether it runs).
+    /// Whether a token is available for the profile (always, for the sandbox profile).
     pub async fn has_token(&self, profile_id: &str) -> Result<bool> {
         let profile = self.profile(profile_id)?;
         if profile.kind == ProfileKind::Sandbox {
-            return Ok(self.sandbox_token().await.is_some());
+            // The sandbox's token comes from the sandbox, started on demand.
+            return Ok(true);
         }
         self.inner.keychain.has(profile_id).await
     }
@@ -341,8 +342,8 @@ impl Core {
         {
             return Ok(client.clone());
         }
-        let token = self.token_for(profile).await?;
-        let client = build_client(profile, token)?;
+        let (profile, token) = self.credentials(profile).await?;
+        let client = build_client(&profile, token)?;
         self.inner
             .clients
             .lock()
@@ -351,16 +352,20 @@ impl Core {
         Ok(client)
     }
 
-    /// The profile's token: from the running sandbox, or from the keychain.
-    async fn token_for(&self, profile: &Profile) -> Result<Token> {
+    /// The profile as it is now and its token: from the keychain, or for the sandbox profile
+    /// from the sandbox (started on demand; its URL changes with each start).
+    async fn credentials(&self, profile: &Profile) -> Result<(Profile, Token)> {
         match profile.kind {
-            ProfileKind::Sandbox => self.sandbox_token().await.ok_or(Error::SandboxNotRunning),
-            ProfileKind::Server => self
-                .inner
-                .keychain
-                .get(&profile.id)
-                .await?
-                .ok_or_else(|| Error::NoToken(profile.id.clone())),
+            ProfileKind::Sandbox => self.sandbox_credentials().await,
+            ProfileKind::Server => {
+                let token = self
+                    .inner
+                    .keychain
+                    .get(&profile.id)
+                    .await?
+                    .ok_or_else(|| Error::NoToken(profile.id.clone()))?;
+                Ok((profile.clone(), token))
+            }
         }
     }
 
@@ -379,7 +384,7 @@ impl Core {
         adjust: impl FnOnce(api::ClientBuilder) -> api::ClientBuilder,
     ) -> Result<api::Client> {
         let profile = self.profile(profile_id)?;
-        let token = self.token_for(&profile).await?;
+        let (profile, token) = self.credentials(&profile).await?;
         Ok(adjust(client_builder(&profile, token)).build()?)
     }
 

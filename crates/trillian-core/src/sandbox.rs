@@ -26,7 +26,11 @@ impl Core {
     /// Starts the embedded sandbox (or uses the running one), creates or updates the sandbox
     /// profile (its URL changes with the port), and makes it active.
     pub async fn start_sandbox(&self) -> Result<Profile> {
-        let result = self.start_sandbox_inner().await;
+        let result = async {
+            let profile = self.ensure_sandbox().await?;
+            self.store().set_active(&profile.id)
+        }
+        .await;
         self.inner.journal.record(
             Some(SANDBOX_PROFILE_ID),
             "sandbox.start",
@@ -36,9 +40,19 @@ impl Core {
         result
     }
 
-    async fn start_sandbox_inner(&self) -> Result<Profile> {
+    /// The sandbox profile and its token, starting the sandbox if it is not running (using the
+    /// sandbox profile after a restart of the app just works).
+    pub(crate) async fn sandbox_credentials(&self) -> Result<(Profile, Token)> {
+        let profile = self.ensure_sandbox().await?;
+        let token = self.sandbox_token().await.ok_or(Error::SandboxNotRunning)?;
+        Ok((profile, token))
+    }
+
+    /// Starts the sandbox if needed, and writes the sandbox profile with this run's URL.
+    async fn ensure_sandbox(&self) -> Result<Profile> {
         let mut slot = self.inner.sandbox.lock().await;
-        if slot.is_none() {
+        let started = slot.is_none();
+        if started {
             let db = self.inner.paths.data_dir.join(SANDBOX_DB_FILE);
             let config = Config::new(SANDBOX_DOMAIN).db_path(db).demo(true);
             let sandbox = Sandbox::start(config)
@@ -58,7 +72,6 @@ impl Core {
             .as_ref()
             .map(|r| r.sandbox.url().to_owned())
             .ok_or_else(|| Error::Internal("sandbox vanished while starting".into()))?;
-        drop(slot);
         let profile = Profile {
             id: SANDBOX_PROFILE_ID.to_owned(),
             name: "Sandbox (demo data)".to_owned(),
@@ -70,24 +83,28 @@ impl Core {
         };
         {
             let mut store = self.store();
-            if let Some(existing) = store.get(SANDBOX_PROFILE_ID)
-                && existing.kind != ProfileKind::Sandbox
-            {
-                return Err(Error::invalid(
-                    "profile",
-                    "a server profile uses the id \"sandbox\"; remove it first",
-                ));
+            match store.get(SANDBOX_PROFILE_ID) {
+                Some(existing) if existing.kind != ProfileKind::Sandbox => {
+                    return Err(Error::invalid(
+                        "profile",
+                        "a server profile uses the id \"sandbox\"; remove it first",
+                    ));
+                }
+                Some(existing) if *existing == profile => {}
+                _ => store.upsert(profile.clone())?,
             }
-            store.upsert(profile.clone())?;
-            store.set_active(SANDBOX_PROFILE_ID)?;
         }
-        self.forget_client(SANDBOX_PROFILE_ID);
+        if started {
+            self.forget_client(SANDBOX_PROFILE_ID);
+        }
+        drop(slot);
         Ok(profile)
     }
 
-    /// Restores the sandbox's demo data (administrator tokens survive).
+    /// Restores the sandbox's demo data (administrator tokens survive); starts it if needed.
     pub async fn reset_sandbox(&self) -> Result<()> {
         let result = async {
+            self.ensure_sandbox().await?;
             let slot = self.inner.sandbox.lock().await;
             let running = slot.as_ref().ok_or(Error::SandboxNotRunning)?;
             running

@@ -127,8 +127,6 @@ async fn sandbox_data_is_kept_between_runs_and_reset_restores_it() {
     // Stop, start: same data (the database lives in data_dir), a new port.
     core.stop_sandbox().await.expect("stop");
     assert!(!core.sandbox_running().await);
-    let e = core.users().await.expect_err("not running");
-    assert_eq!(e.code(), ErrorCode::NotFound, "{e}");
     let second = core.start_sandbox().await.expect("restart");
     assert_eq!(
         core.users().await.expect("users").len(),
@@ -138,6 +136,23 @@ async fn sandbox_data_is_kept_between_runs_and_reset_restores_it() {
     assert_eq!(second.id, first.id, "the same profile, updated");
     assert_eq!(core.profiles().len(), 1);
 
+    // Using the sandbox profile while it is stopped (the app restarted) starts it on demand.
+    core.stop_sandbox().await.expect("stop");
+    assert!(
+        core.has_token(&second.id).await.expect("has"),
+        "a token comes with the sandbox"
+    );
+    assert_eq!(
+        core.users().await.expect("started on demand").len(),
+        before.len() - 1
+    );
+    assert!(core.sandbox_running().await);
+    let third = core.active_profile().expect("active");
+    assert_eq!(
+        third.base_url,
+        core.profile(&second.id).expect("profile").base_url
+    );
+
     core.reset_sandbox().await.expect("reset");
     let after = core.users().await.expect("users");
     assert_eq!(after.len(), before.len(), "the demo data is back");
@@ -146,8 +161,9 @@ async fn sandbox_data_is_kept_between_runs_and_reset_restores_it() {
     // Removing the sandbox profile stops it.
     core.remove_profile(&second.id).await.expect("remove");
     assert!(!core.sandbox_running().await);
+    assert!(core.profiles().is_empty());
     assert_eq!(
-        core.reset_sandbox().await.expect_err("stopped").code(),
+        core.users().await.expect_err("no active profile").code(),
         ErrorCode::NotFound
     );
     let actions: Vec<String> = core
