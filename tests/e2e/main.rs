@@ -7,6 +7,7 @@
 //!   scripts/test-env.sh cargo test -p trillian-tests --test e2e -- --include-ignored
 //! Screenshots: `target/e2e/<test>-failure.png` on failure, `target/e2e/dashboard.png` (README).
 
+mod group;
 mod harness;
 
 use harness::{App, Home, server_counts};
