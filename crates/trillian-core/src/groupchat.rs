@@ -149,7 +149,66 @@ impl MemberRow {
     }
 }
 
+/// A user who can be added to a group chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateUser {
+    pub im: String,
+    pub display_name: String,
+    pub group: u64,
+}
+
+/// A group whose users can be added at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateGroup {
+    pub id: u64,
+    pub display_name: String,
+    /// How many users are in the group.
+    pub users: u32,
+}
+
+/// Who can be added to a group chat: the users and the groups of the domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candidates {
+    pub users: Vec<CandidateUser>,
+    pub groups: Vec<CandidateGroup>,
+}
+
 impl Core {
+    /// The users and groups of the domain, for the "add members" picker.
+    pub async fn member_candidates(&self) -> Result<Candidates> {
+        let client = self.active_client().await?;
+        let (users_api, groups_api) = (client.users(), client.groups());
+        let (users, groups) =
+            tokio::try_join!(users_api.list(), groups_api.list(api::Expand::empty()))?;
+        let mut users: Vec<CandidateUser> = users
+            .into_iter()
+            .map(|u| CandidateUser {
+                im: u.name,
+                display_name: u.displayname,
+                group: u.group,
+            })
+            .collect();
+        users.sort_by(|a, b| a.im.cmp(&b.im));
+        let mut groups: Vec<CandidateGroup> = groups
+            .into_iter()
+            .map(|g| CandidateGroup {
+                users: u32::try_from(users.iter().filter(|u| u.group == g.id).count())
+                    .unwrap_or(u32::MAX),
+                id: g.id,
+                display_name: g.displayname,
+            })
+            .collect();
+        groups.sort_by(|a, b| {
+            a.display_name
+                .to_lowercase()
+                .cmp(&b.display_name.to_lowercase())
+        });
+        Ok(Candidates { users, groups })
+    }
+
     /// Every group chat of the active profile's domain, members expanded.
     pub async fn groupchats(&self) -> Result<Vec<GroupChat>> {
         let client = self.active_client().await?;

@@ -155,6 +155,57 @@ impl BulkResult {
     }
 }
 
+/// A user the "add members" picker offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateUser {
+    pub im: String,
+    pub display_name: String,
+    pub group: u32,
+}
+
+/// A group whose users can be added at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CandidateGroup {
+    pub id: u32,
+    pub display_name: String,
+    pub users: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberCandidates {
+    pub users: Vec<CandidateUser>,
+    pub groups: Vec<CandidateGroup>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn groupchat_candidates(state: State<'_, AppState>) -> IpcResult<MemberCandidates> {
+    let c = state.core.member_candidates().await?;
+    Ok(MemberCandidates {
+        users: c
+            .users
+            .into_iter()
+            .map(|u| CandidateUser {
+                im: u.im,
+                display_name: u.display_name,
+                group: small(u.group),
+            })
+            .collect(),
+        groups: c
+            .groups
+            .into_iter()
+            .map(|g| CandidateGroup {
+                id: small(g.id),
+                display_name: g.display_name,
+                users: g.users,
+            })
+            .collect(),
+    })
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn groupchats_list(state: State<'_, AppState>) -> IpcResult<Vec<GroupChatRow>> {

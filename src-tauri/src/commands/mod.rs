@@ -66,6 +66,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             policy::policy_effective,
             groupchat::groupchats_list,
             groupchat::groupchat_get,
+            groupchat::groupchat_candidates,
             groupchat::groupchat_flags,
             groupchat::groupchat_create,
             groupchat::groupchat_update,

@@ -36,6 +36,7 @@
     "policy_effective",
     "groupchats_list",
     "groupchat_get",
+    "groupchat_candidates",
     "groupchat_flags",
     "groupchat_create",
     "groupchat_update",

@@ -89,9 +89,21 @@ async fn create_edit_flags_and_members() {
         .expect("re-add");
     assert_eq!(again.skipped(), 2, "re-run adds nobody twice");
 
+    let candidates = core.member_candidates().await.expect("candidates");
+    assert_eq!(candidates.users.len(), users.len());
     let group = users[5].group;
+    let listed = candidates
+        .groups
+        .iter()
+        .find(|g| g.id == group)
+        .expect("the user's group is a candidate");
     let in_group = core.group_member_ims(group).await.expect("group members");
     assert!(!in_group.is_empty());
+    assert_eq!(
+        listed.users as usize,
+        in_group.len(),
+        "group size shown in the picker"
+    );
     core.add_groupchat_members(&chat.name, in_group.clone(), 0, &Job::new(4), |_| {})
         .await
         .expect("add group");

@@ -222,3 +222,78 @@ export const mediaIpc = {
   deleteMany: (owner: MediaOwnerInput, ids: string[], confirm: string, onEvent: (e: MediaJobEvent) => void) =>
     unwrap(() => commands.mediaDeleteMany(owner, ids, confirm, channelOf(onEvent))),
 };
+
+// ----- Group chats, members and message history -----
+export type {
+  BulkResult,
+  ExportKind,
+  ExportView,
+  GroupChatChanges,
+  GroupChatFlag,
+  GroupChatInput,
+  HistoryMessage,
+  HistoryOwner,
+  HistoryView,
+  HistoryWeek,
+  IsoWeek,
+  ItemNote,
+  MemberRow,
+} from './bindings';
+import type {
+  ExportKind,
+  GroupChatChanges,
+  GroupChatInput,
+  HistoryMessage,
+  HistoryOwner,
+  IsoWeek,
+} from './bindings';
+
+export const chatIpc = {
+  list: () => unwrap(() => commands.groupchatsList()),
+  get: (name: string) => unwrap(() => commands.groupchatGet(name)),
+  flags: () => plain(() => commands.groupchatFlags()),
+  create: (input: GroupChatInput) => unwrap(() => commands.groupchatCreate(input)),
+  update: (name: string, changes: GroupChatChanges) =>
+    unwrap(() => commands.groupchatUpdate(name, changes)),
+  members: (name: string) => unwrap(() => commands.groupchatMembers(name)),
+  setMemberFlags: (name: string, im: string, flags: number) =>
+    unwrap(() => commands.groupchatMemberFlags(name, im, flags)),
+  addMembers: (
+    name: string,
+    ims: string[],
+    groupId: number,
+    flags: number,
+    onEvent: (event: JobEvent) => void,
+  ) => unwrap(() => commands.groupchatMembersAdd(name, ims, groupId, flags, jobChannel(onEvent))),
+  removeMembers: (name: string, ims: string[], onEvent: (event: JobEvent) => void) =>
+    unwrap(() => commands.groupchatMembersRemove(name, ims, jobChannel(onEvent))),
+};
+
+export const historyIpc = {
+  weeks: (owner: HistoryOwner) => unwrap(() => commands.historyWeeks(owner)),
+  week: (owner: HistoryOwner, conversation: string, week: IsoWeek) =>
+    unwrap(() => commands.historyWeek(owner, conversation, week)),
+  send: (owner: HistoryOwner, from: string, text: string) =>
+    unwrap(() => commands.messageSend(owner, from, text)),
+  identities: () => unwrap(() => commands.identitiesList()),
+  setIdentityToken: (im: string, token: string) => unwrap(() => commands.identityTokenSet(im, token)),
+  clearIdentityToken: (im: string) => unwrap(() => commands.identityTokenClear(im)),
+  hasIdentityToken: (im: string) => unwrap(() => commands.identityHasToken(im)),
+  deleteBlock: (owner: HistoryOwner, conversation: string, week: IsoWeek, messages: HistoryMessage[]) =>
+    unwrap(() => commands.historyDeleteBlock(owner, conversation, week, messages)),
+  deleteWeek: (owner: HistoryOwner, conversation: string, week: IsoWeek) =>
+    unwrap(() => commands.historyDeleteWeek(owner, conversation, week)),
+  deleteAll: (owner: HistoryOwner) => unwrap(() => commands.historyDeleteAll(owner)),
+  exportHistory: (
+    owner: HistoryOwner,
+    weeks: IsoWeek[] | null,
+    formats: ExportKind[],
+    suggestedName: string,
+    onEvent: (event: JobEvent) => void,
+  ) => unwrap(() => commands.historyExport(owner, weeks, formats, suggestedName, jobChannel(onEvent))),
+};
+export type { CandidateGroup, CandidateUser, MemberCandidates } from './bindings';
+export const candidatesIpc = {
+  list: () => unwrap(() => commands.groupchatCandidates()),
+};
+// ----- end of group chats, members and message history -----
