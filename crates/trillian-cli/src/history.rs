@@ -2,6 +2,7 @@
 //! exported file gets a checksum file beside it (`FILE.sha256`, in `sha256sum` format), so that
 //! an archive can be checked later.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
@@ -32,28 +33,33 @@ struct Line<'a> {
     week: u32,
     /// Unix milliseconds.
     timestamp: u64,
-    from: &'a str,
-    text: &'a str,
+    from: Cow<'a, str>,
+    text: Cow<'a, str>,
 }
 
 const CSV_HEADER: [&str; 6] = ["conversation", "year", "week", "timestamp", "from", "text"];
 
 /// The bytes of `messages` of one week in `format`; the CSV header goes before the first week.
-fn encode(
+fn encode<'a>(
     format: Format,
-    conversation: &str,
+    conversation: &'a str,
     year: i32,
     week: u32,
-    messages: &[Message],
+    messages: &'a [Message],
     header: bool,
 ) -> Result<Vec<u8>> {
+    // CSV cells are defused for spreadsheets; JSON Lines keep the text exactly.
+    let cell = |text: &'a str| match format {
+        Format::Csv => crate::output::spreadsheet_safe(text),
+        Format::Jsonl => Cow::Borrowed(text),
+    };
     let lines = messages.iter().map(|m| Line {
         conversation,
         year,
         week,
         timestamp: m.timestamp,
-        from: &m.from,
-        text: &m.text,
+        from: cell(&m.from),
+        text: cell(&m.text),
     });
     match format {
         Format::Jsonl => {
@@ -262,6 +268,22 @@ mod tests {
             "conversation,year,week,timestamp,from,text\nc1,2016,20,1,a@x,\"a, b\"\n"
         );
         assert_eq!(String::from_utf8(next).unwrap(), "c1,2016,21,2,b@x,ok\n");
+    }
+
+    #[test]
+    fn csv_defuses_formulas_and_jsonl_keeps_the_text() {
+        let m = [message(1, "a@x", "=cmd|' /C calc'!A0")];
+        let csv = encode(Format::Csv, "c", 2016, 20, &m, false).unwrap();
+        assert_eq!(
+            String::from_utf8(csv).unwrap(),
+            "c,2016,20,1,a@x,'=cmd|' /C calc'!A0\n"
+        );
+        let jsonl = encode(Format::Jsonl, "c", 2016, 20, &m, false).unwrap();
+        assert!(
+            String::from_utf8(jsonl)
+                .unwrap()
+                .contains("\"text\":\"=cmd")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! that the JSON field names are this tool's stable contract, documented in the README, and do not
 //! move when the client's models do.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use clap::ValueEnum;
@@ -178,6 +179,16 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
+/// A CSV cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a
+/// leading `'`, as the app's CSV files do (its import reads such cells back unchanged).
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (0 as `-`), for tables.
 pub fn date_time(unix_seconds: u64) -> String {
     if unix_seconds == 0 {
@@ -216,6 +227,13 @@ mod tests {
              10  line\\nbreak\\u{1b}[31m  y\n",
             "columns padded to the widest cell, escapes shown literally"
         );
+    }
+
+    #[test]
+    fn formula_cells_are_defused() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("Kim"), "Kim");
     }
 
     #[test]

@@ -2,19 +2,20 @@
 //! The import runs as a `trillian-core` job (bounded concurrency, per-item results, Ctrl-C stops
 //! new rows from starting), as the app's import does.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
-use trillian_api::model::NewUser;
+use trillian_api::model::{Group, NewUser, Policy};
 use trillian_core::ErrorCode;
 use trillian_core::job::{Job, Outcome as JobOutcome, Progress};
+use trillian_core::user::import;
 
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::output::{Format, Record};
+use crate::output::{self, Format, Record};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -46,8 +47,6 @@ pub const EXPORT_COLUMNS: [&str; 7] = [
     "flags",
     "created_at",
 ];
-
-const IMPORT_COLUMNS: [&str; 6] = ["im", "password", "email", "displayname", "group", "policy"];
 
 /// One data row of an import file, checked.
 #[derive(Debug)]
@@ -93,18 +92,18 @@ pub struct ImportReport {
 }
 
 pub async fn import(args: ImportArgs, ctx: &Context) -> Result<()> {
-    let text = crate::media::read_text(&args.file).await?;
-    let rows = parse_import(&text, &args.file)?;
+    let bytes = read_bytes(&args.file).await?;
     let client = ctx.client().await?;
+    let (users, groups, policies) = (
+        client.users().list().await?,
+        client.groups().list(trillian_api::Expand::empty()).await?,
+        client.policies().list().await?,
+    );
+    let names = Names::new(&groups, &policies);
+    let rows = parse_import(&bytes, &names)?;
     // Users who exist already are reported, not sent: a re-run after an interruption (or of
     // the same file) creates only what is missing.
-    let existing: HashSet<String> = client
-        .users()
-        .list()
-        .await?
-        .into_iter()
-        .map(|u| u.name.to_lowercase())
-        .collect();
+    let existing: HashSet<String> = users.into_iter().map(|u| u.name.to_lowercase()).collect();
     let report = if args.dry_run {
         dry_run(rows, &existing)
     } else {
@@ -127,106 +126,158 @@ pub async fn import(args: ImportArgs, ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-fn parse_import(text: &str, path: &Path) -> Result<Vec<Row>> {
-    let what = format!("reading {}", path.display());
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::Csv {
-            what: what.clone(),
-            reason: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    for required in ["im", "password"] {
-        if !headers.iter().any(|h| h == required) {
-            return Err(Error::Csv {
-                what,
-                reason: format!(
-                    "the header row has no `{required}` column (columns: {})",
-                    IMPORT_COLUMNS.join(", ")
-                ),
-            });
-        }
+/// The file's bytes (`-` for standard input), refused above the app's CSV size cap.
+async fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let cap = import::MAX_CSV_BYTES;
+    let what = || format!("reading {}", path.display());
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        tokio::io::AsyncReadExt::read_to_end(
+            &mut tokio::io::AsyncReadExt::take(tokio::io::stdin(), cap + 1),
+            &mut bytes,
+        )
+        .await
+        .map_err(|e| Error::io(what(), e))?;
+    } else {
+        let file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| Error::io(what(), e))?;
+        tokio::io::AsyncReadExt::read_to_end(
+            &mut tokio::io::AsyncReadExt::take(file, cap + 1),
+            &mut bytes,
+        )
+        .await
+        .map_err(|e| Error::io(what(), e))?;
     }
+    if bytes.len() as u64 > cap {
+        return Err(Error::Usage(format!(
+            "{} is larger than {} MiB: split it",
+            path.display(),
+            cap / (1024 * 1024)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Group and policy ids by id, name or display name (any case), for the `group` and `policy`
+/// columns, which take either (as the app's import does).
+#[derive(Debug, Default)]
+struct Names {
+    groups: HashMap<String, u64>,
+    policies: HashMap<String, u64>,
+}
+
+impl Names {
+    fn new(groups: &[Group], policies: &[Policy]) -> Self {
+        let mut names = Names::default();
+        for g in groups {
+            for key in [
+                g.id.to_string(),
+                g.name.to_lowercase(),
+                g.displayname.to_lowercase(),
+            ] {
+                names.groups.entry(key).or_insert(g.id);
+            }
+        }
+        for p in policies {
+            for key in [p.id.to_string(), p.name.to_lowercase()] {
+                names.policies.entry(key).or_insert(p.id);
+            }
+        }
+        names
+    }
+}
+
+/// Reads the file with trillian-core's CSV reader (size and row caps, BOM, blank lines, cells
+/// a spreadsheet would run as formulas un-escaped) and its column mapping from the header names
+/// (`im`/`address`/`login`…, `password`, `email`, `displayname`/`name`, `group`/`department`,
+/// `policy`), then checks each row.
+fn parse_import(bytes: &[u8], names: &Names) -> Result<Vec<Row>> {
+    let (headers, records) = import::read_csv(bytes)?;
+    let mapping = import::ImportMapping::suggest(&headers);
+    let (Some(im_col), Some(pw_col)) = (mapping.im, mapping.password) else {
+        return Err(Error::Usage(format!(
+            "the header row needs an `im` and a `password` column (it has: {})",
+            headers.join(", ")
+        )));
+    };
+    let used = [
+        Some(im_col),
+        Some(pw_col),
+        mapping.email,
+        mapping.display_name,
+        mapping.group,
+        mapping.policy,
+    ];
     let unknown: Vec<&str> = headers
         .iter()
-        .map(String::as_str)
-        .filter(|h| !IMPORT_COLUMNS.contains(h))
+        .enumerate()
+        .filter(|(i, _)| !used.contains(&Some(*i)))
+        .map(|(_, h)| h.as_str())
         .collect();
     if !unknown.is_empty() {
-        eprintln!(
-            "trillian: ignoring unknown column(s): {}",
-            unknown.join(", ")
-        );
+        eprintln!("trillian: ignoring column(s): {}", unknown.join(", "));
     }
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let (im_col, pw_col) = (column("im"), column("password"));
-    let (email_col, name_col, group_col, policy_col) = (
-        column("email"),
-        column("displayname"),
-        column("group"),
-        column("policy"),
-    );
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::Csv {
-            what: what.clone(),
-            reason: e.to_string(),
-        })?;
-        let line = record.position().map_or(0, csv::Position::line);
-        let get = |col: Option<usize>| {
-            col.and_then(|c| record.get(c))
-                .map(str::to_owned)
-                .filter(|v| !v.is_empty())
-        };
-        let im = get(im_col).unwrap_or_default();
-        let user = check_row(
-            im.clone(),
-            get(pw_col),
-            get(email_col),
-            get(name_col),
-            get(group_col),
-            get(policy_col),
-        );
-        rows.push(Row { line, im, user });
-    }
+    let rows = records
+        .iter()
+        .map(|record| {
+            let get = |col: Option<usize>| {
+                col.and_then(|c| record.cells.get(c))
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+            };
+            let im = get(Some(im_col)).unwrap_or_default();
+            let fields = Fields {
+                password: get(Some(pw_col)),
+                email: get(mapping.email),
+                displayname: get(mapping.display_name),
+                group: get(mapping.group),
+                policy: get(mapping.policy),
+            };
+            let user = check_row(im.clone(), fields, names);
+            Row {
+                line: u64::try_from(record.line).unwrap_or(u64::MAX),
+                im,
+                user,
+            }
+        })
+        .collect();
     Ok(rows)
 }
 
-fn check_row(
-    im: String,
+/// The optional cells of a row.
+struct Fields {
     password: Option<String>,
     email: Option<String>,
     displayname: Option<String>,
     group: Option<String>,
     policy: Option<String>,
-) -> Result<NewUser, String> {
+}
+
+fn check_row(im: String, fields: Fields, names: &Names) -> Result<NewUser, String> {
     if im.is_empty() {
         return Err("no IM address".to_owned());
     }
     if !im.contains('@') || im.contains(char::is_whitespace) {
         return Err(format!("`{im}` is not an IM address (name@domain)"));
     }
-    let password = password.ok_or_else(|| "no password".to_owned())?;
-    let number = |field: &str, v: Option<String>| -> Result<Option<u64>, String> {
+    let password = fields.password.ok_or_else(|| "no password".to_owned())?;
+    let lookup = |what: &str, table: &HashMap<String, u64>, v: Option<String>| {
         v.map(|v| {
-            v.parse::<u64>()
-                .map_err(|_| format!("{field} `{v}` is not a number"))
+            table
+                .get(&v.to_lowercase())
+                .copied()
+                .ok_or_else(|| format!("no {what} `{v}`"))
         })
         .transpose()
     };
     Ok(NewUser {
         im,
         password,
-        email,
-        displayname,
-        group: number("group", group)?,
-        policy: number("policy", policy)?,
+        email: fields.email,
+        displayname: fields.displayname,
+        group: lookup("group", &names.groups, fields.group)?,
+        policy: lookup("policy", &names.policies, fields.policy)?,
     })
 }
 
@@ -427,8 +478,8 @@ pub async fn export(args: ExportArgs, ctx: &Context) -> Result<()> {
             writer
                 .write_record([
                     u.name.clone(),
-                    u.displayname.clone(),
-                    u.email.clone(),
+                    output::spreadsheet_safe(&u.displayname).into_owned(),
+                    output::spreadsheet_safe(&u.email).into_owned(),
                     u.group.to_string(),
                     u.policy.to_string(),
                     u.flags.bits().to_string(),
@@ -458,25 +509,42 @@ pub async fn export(args: ExportArgs, ctx: &Context) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn names() -> Names {
+        let sales = Group {
+            id: 2,
+            name: "sales.example.com".into(),
+            displayname: "Sales".into(),
+            ..Group::default()
+        };
+        let it = Policy {
+            id: 3,
+            name: "IT".into(),
+            ..Policy::default()
+        };
+        Names::new(&[sales], &[it])
+    }
+
     #[test]
     fn rows_are_checked_one_by_one() {
-        let text = "IM,Password,group,extra\n\
-                    a@x.com,pw,2,\n\
-                    ,pw,,\n\
-                    b@x.com,,,\n\
-                    c@x.com,pw,two,\n\
-                    not-an-address,pw,,\n";
-        let rows = parse_import(text, Path::new("t.csv")).unwrap();
-        assert_eq!(rows.len(), 5);
+        let text = "IM Address,Password,Department,Policy,extra\n\
+                    a@x.com,pw,sales,it,\n\
+                    ,pw,,,\n\
+                    b@x.com,,,,\n\
+                    c@x.com,pw,Marketing,,\n\
+                    not-an-address,pw,,,\n\
+                    d@x.com,pw,2,3,\n";
+        let rows = parse_import(text.as_bytes(), &names()).unwrap();
+        assert_eq!(rows.len(), 6);
         assert_eq!(rows[0].line, 2, "line numbers count the header");
         let first = rows[0].user.as_ref().unwrap();
-        assert_eq!((first.im.as_str(), first.group), ("a@x.com", Some(2)));
+        assert_eq!(
+            (first.im.as_str(), first.group, first.policy),
+            ("a@x.com", Some(2), Some(3)),
+            "group and policy by name, any case; columns by the app's header synonyms"
+        );
         assert_eq!(rows[1].user.as_ref().unwrap_err(), "no IM address");
         assert_eq!(rows[2].user.as_ref().unwrap_err(), "no password");
-        assert_eq!(
-            rows[3].user.as_ref().unwrap_err(),
-            "group `two` is not a number"
-        );
+        assert_eq!(rows[3].user.as_ref().unwrap_err(), "no group `Marketing`");
         assert!(
             rows[4]
                 .user
@@ -484,18 +552,21 @@ mod tests {
                 .unwrap_err()
                 .contains("not an IM address")
         );
+        let last = rows[5].user.as_ref().unwrap();
+        assert_eq!((last.group, last.policy), (Some(2), Some(3)), "or by id");
     }
 
     #[test]
     fn a_file_without_the_required_columns_is_refused_whole() {
-        let err = parse_import("email,displayname\nx,y\n", Path::new("t.csv")).unwrap_err();
-        assert!(err.to_string().contains("no `im` column"), "{err}");
+        let err = parse_import(b"email,displayname\nx,y\n", &Names::default()).unwrap_err();
+        assert!(err.to_string().contains("`im` and a `password`"), "{err}");
+        assert_eq!(err.exit_code(), crate::EXIT_USAGE);
     }
 
     #[test]
     fn dry_run_flags_existing_and_duplicate_users() {
         let text = "im,password\na@x.com,pw\nB@x.com,pw\nb@x.com,pw\n";
-        let rows = parse_import(text, Path::new("t.csv")).unwrap();
+        let rows = parse_import(text.as_bytes(), &Names::default()).unwrap();
         let existing: HashSet<String> = ["a@x.com".to_owned()].into();
         let report = dry_run(rows, &existing);
         let statuses: Vec<&str> = report.rows.iter().map(|r| r.status).collect();
