@@ -9,3 +9,5 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 cargo bench -p trillian-api --bench decode
 # The sandbox under 50 concurrent connections on loopback (req/s, p99, errors).
 cargo bench -p trillian-sandbox --bench load
+# Thumbnails beside vipsthumbnail and ImageMagick; a 256 MiB upload's throughput and peak memory.
+cargo bench -p trillian-core --bench media
