@@ -3,7 +3,7 @@ use reqwest::Method;
 
 use super::under;
 use crate::client::{Call, Client};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::form::Form;
 use crate::model::{Message, MessageHistory};
 use crate::xml::{decode_list, decode_messages, decode_one, encode_message_block};
@@ -73,11 +73,27 @@ impl<'c> MessagesApi<'c> {
         under(&[self.kind, &self.owner], more)
     }
 
-    /// Get all message weeks: `GET …/messages/`.
+    /// The weeks of a single-conversation history: `GET …/messages/`.
+    ///
+    /// A convenience for a group chat (always one conversation) or a user with at most one
+    /// correspondent. No history at all (the server's empty `<response/>`) is an empty
+    /// [`MessageHistory`] (no conversation, no weeks). A user with several correspondents has
+    /// several conversations: this then fails with [`Error::Decode`] naming their count rather
+    /// than keeping one; use [`MessagesApi::conversations`] to get them all.
     pub async fn weeks(&self) -> Result<MessageHistory> {
         let op = self.ops.weeks;
-        let call = Call::new(op, Method::GET, self.path(&["messages"]));
-        self.client.xml(call, decode_one).await
+        let mut all = self.conversations().await?;
+        match all.len() {
+            0 => Ok(MessageHistory::default()),
+            1 => Ok(all.swap_remove(0)),
+            n => Err(Error::decode(
+                op,
+                format!(
+                    "the history holds {n} conversations; weeks() reads a single one, \
+                     use conversations() for all"
+                ),
+            )),
+        }
     }
 
     /// Get all message weeks, every conversation of the answer: a user's history holds one

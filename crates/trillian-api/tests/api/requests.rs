@@ -970,3 +970,35 @@ async fn area_futures_borrow_only_the_client() {
     let (users, groups) = tokio::try_join!(users, groups).expect("both");
     assert_eq!((users.len(), groups.len()), (2, 3));
 }
+
+#[tokio::test]
+async fn user_weeks_without_history_is_empty_and_several_conversations_error_clearly() {
+    let (s, c) = setup().await;
+    // the sandbox answers a user with no history with an empty <response/>
+    s.push(Reply::xml(200, "<response/>"));
+    let none = c.users().messages(IM).weeks().await.expect("no history");
+    assert!(none.weeks.is_empty(), "no history is an empty history");
+    assert!(none.conversation.is_empty(), "no conversation");
+
+    // several correspondents: weeks() must not silently keep only the first
+    let one = String::from_utf8(crate::fixture("reference/groupchats_messages_weeks.xml"))
+        .expect("utf-8");
+    let inner = one
+        .trim()
+        .trim_start_matches("<response>")
+        .trim_end_matches("</response>");
+    let two = format!(
+        "<response>{inner}{}</response>",
+        inner.replace("c798b870", "0000aaaa")
+    );
+    s.push(Reply::xml(200, two));
+    let err = c
+        .users()
+        .messages(IM)
+        .weeks()
+        .await
+        .expect_err("two conversations are not one history");
+    let text = err.to_string();
+    assert!(text.contains("2 conversations"), "{text}");
+    assert!(text.contains("conversations()"), "{text}");
+}
