@@ -199,3 +199,21 @@ async fn two_processes_sharing_the_profiles_lose_no_update() {
         "the app sees the CLI's choice"
     );
 }
+
+#[test]
+fn os_paths_are_the_shared_app_folders() {
+    // scripts/test-env.sh points XDG_CONFIG_HOME / XDG_DATA_HOME at throw-away folders.
+    crate::require_session();
+    let paths = trillian_core::Paths::from_os().expect("paths");
+    let config_home = std::env::var("XDG_CONFIG_HOME").expect("XDG_CONFIG_HOME is set");
+    let data_home = std::env::var("XDG_DATA_HOME").expect("XDG_DATA_HOME is set");
+    assert_eq!(
+        paths.config_dir,
+        std::path::Path::new(&config_home).join("trillian-server-admin"),
+        "the app and the CLI share this folder"
+    );
+    assert_eq!(
+        paths.data_dir,
+        std::path::Path::new(&data_home).join("trillian-server-admin")
+    );
+}
