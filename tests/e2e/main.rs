@@ -8,6 +8,7 @@
 //! Screenshots: `target/e2e/<test>-failure.png` on failure, `target/e2e/dashboard.png` (README).
 
 mod group;
+mod groupchat;
 mod harness;
 
 use harness::{App, Home, server_counts};
