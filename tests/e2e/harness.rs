@@ -111,6 +111,17 @@ pub struct App {
 impl App {
     /// Starts the app with `home`'s folders and `args`, and waits until its page has loaded.
     pub async fn launch(name: &str, home: &Home, args: &[&str]) -> App {
+        App::launch_with(name, home, args, &[]).await
+    }
+
+    /// [`App::launch`] with extra environment for the app (for example the files a debug
+    /// build's file dialog "picks": `TRILLIAN_E2E_PICK_FILES`).
+    pub async fn launch_with(
+        name: &str,
+        home: &Home,
+        args: &[&str],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> App {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "no DISPLAY: run inside scripts/test-env.sh"
@@ -130,6 +141,7 @@ impl App {
                 .env("XDG_CONFIG_HOME", home.config())
                 .env("XDG_DATA_HOME", home.data())
                 .env("RUST_LOG", "warn")
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())

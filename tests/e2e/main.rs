@@ -10,6 +10,7 @@
 mod group;
 mod groupchat;
 mod harness;
+mod media;
 
 use harness::{App, Home, server_counts};
 use trillian_sandbox::{Config, Sandbox};
