@@ -577,7 +577,7 @@ impl Client {
             let resp = match result {
                 Ok(r) => r,
                 Err(e) => {
-                    if idempotent && e.is_connect() && attempt < self.inner.max_retries {
+                    if idempotent && transient_connect(&e) && attempt < self.inner.max_retries {
                         let wait = self.backoff(attempt, None);
                         tracing::debug!(op, attempt, ?wait, "connect failed, retrying");
                         attempt += 1;
@@ -865,6 +865,35 @@ pub(crate) fn disposition_filename(value: &str) -> Option<String> {
         }
     }
     plain
+}
+
+/// Whether a failed attempt is worth another: the connection was refused, reset, aborted or
+/// timed out. A TLS handshake or certificate failure (and anything else, such as a name that
+/// does not resolve) is not transient and fails at once.
+fn transient_connect(e: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    if !e.is_connect() && !e.is_timeout() {
+        return false;
+    }
+    if e.is_timeout() {
+        return true;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::NotConnected
+                    | ErrorKind::TimedOut
+                    | ErrorKind::AddrNotAvailable
+            );
+        }
+        source = s.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! with openssl (a CA, and a server certificate for `localhost` only, both valid for a century).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -16,6 +18,13 @@ use crate::{TOKEN, fixture};
 
 /// An HTTPS server on loopback answering every request with the reference's group chats.
 async fn https_server() -> u16 {
+    https_server_counting().await.0
+}
+
+/// [`https_server`], with the count of connections it accepted (one per attempt).
+async fn https_server_counting() -> (u16, Arc<AtomicUsize>) {
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(&fixture("tls/server.pem"))
             .collect::<Result<_, _>>()
@@ -34,6 +43,7 @@ async fn https_server() -> u16 {
     let port = listener.local_addr().expect("addr").port();
     tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let Ok(mut tls) = acceptor.accept(sock).await else {
@@ -59,7 +69,7 @@ async fn https_server() -> u16 {
             });
         }
     });
-    port
+    (port, accepted)
 }
 
 fn client(url: String, with_ca: bool) -> Client {
@@ -112,4 +122,54 @@ async fn a_host_name_mismatch_fails_even_with_the_ca() {
         }
         other => panic!("name mismatch must fail: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_tls_failure_is_not_retried() {
+    let (port, accepted) = https_server_counting().await;
+    // retries enabled, with a backoff long enough to notice: a TLS failure must not use them
+    let c = Client::builder(
+        format!("https://localhost:{port}"),
+        "ceruleanstudios.com",
+        Token::new(TOKEN),
+    )
+    .max_retries(3)
+    .retry_backoff(Duration::from_secs(2), Duration::from_secs(2))
+    .build()
+    .expect("client");
+    let started = Instant::now();
+    let r = c.groupchats().list(Expand::empty()).await;
+    let took = started.elapsed();
+    assert!(
+        matches!(r, Err(Error::Transport { .. })),
+        "an unknown CA fails: {r:?}"
+    );
+    assert!(
+        took < Duration::from_secs(1),
+        "failed at once, took {took:?}"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "attempted once");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_still_retried() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    // nothing listens on `port` any more: refused, which is transient
+    let c = Client::builder(
+        format!("http://127.0.0.1:{port}"),
+        "ceruleanstudios.com",
+        Token::new(TOKEN),
+    )
+    .max_retries(2)
+    .retry_backoff(Duration::from_millis(300), Duration::from_millis(300))
+    .build()
+    .expect("client");
+    let started = Instant::now();
+    let r = c.groupchats().list(Expand::empty()).await;
+    assert!(matches!(r, Err(Error::Transport { .. })), "refused: {r:?}");
+    // two waits of at least half the 300 ms backoff each
+    assert!(started.elapsed() >= Duration::from_millis(300), "retried");
 }
