@@ -100,7 +100,8 @@ pub async fn export(
     file: Option<&Path>,
     ctx: &Context,
 ) -> Result<()> {
-    let history = messages.weeks().await?;
+    // every conversation: a user with several correspondents has one per correspondent
+    let history = messages.conversations().await?;
     let mut dest: Box<dyn AsyncWrite + Unpin + Send> = match file {
         Some(path) => Box::new(
             tokio::fs::File::create(path)
@@ -128,7 +129,7 @@ pub async fn export(
             return Err(e);
         }
     };
-    let weeks = history.weeks.len();
+    let weeks: usize = history.iter().map(|h| h.weeks.len()).sum();
     match file {
         Some(path) => {
             let sums = checksum_path(path);
@@ -155,14 +156,17 @@ pub async fn export(
 /// Writes every week; answers the message count and the hex SHA-256 of what was written.
 async fn write_weeks(
     messages: &MessagesApi<'_>,
-    history: &trillian_api::model::MessageHistory,
+    history: &[trillian_api::model::MessageHistory],
     format: Format,
     dest: &mut (dyn AsyncWrite + Unpin + Send),
 ) -> Result<(usize, String)> {
     let mut hasher = Sha256::new();
     let mut count = 0;
     let mut first = true;
-    for week in &history.weeks {
+    for (history, week) in history
+        .iter()
+        .flat_map(|h| h.weeks.iter().map(move |w| (h, w)))
+    {
         let batch = messages
             .week(&history.conversation, week.year, week.week)
             .await?;

@@ -194,8 +194,9 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
     let out = &ctx.printer;
     match cmd {
         Command::Weeks { owner } => {
-            let history = api(&client, kind, &owner).weeks().await?;
-            out.list(&WeekView::all(&history))
+            // every conversation: a user has one per correspondent
+            let all = api(&client, kind, &owner).conversations().await?;
+            out.list(&all.iter().flat_map(WeekView::all).collect::<Vec<_>>())
         }
         Command::Week {
             owner,

@@ -607,3 +607,43 @@ fn import_from_standard_input_and_password_change() {
         .run(&["users", "update", &im, "--password-stdin"])
         .code(2);
 }
+
+#[test]
+fn user_messages_weeks_and_export_cover_every_conversation() {
+    let admin = Invocation::admin();
+    let (alice, bob, carol) = (new_user(&admin), new_user(&admin), new_user(&admin));
+    // no history at all: an empty list, not an error
+    let none = admin
+        .run(&["--output", "json", "users", "messages", "weeks", &alice])
+        .ok()
+        .json();
+    assert_eq!(none, serde_json::json!([]), "no history is empty");
+    // alice writes to bob and to carol: two conversations in alice's history
+    let as_alice = Invocation::one_off(&server().url, &server().user_token(&alice));
+    for to in [&bob, &carol] {
+        as_alice
+            .run(&["users", "messages", "send", to, "--from", &alice, "hello"])
+            .ok();
+    }
+    let weeks = admin
+        .run(&["--output", "json", "users", "messages", "weeks", &alice])
+        .ok()
+        .json();
+    let mut convs: Vec<&str> = weeks
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|w| w["conversation"].as_str())
+        .collect();
+    convs.dedup();
+    assert_eq!(convs.len(), 2, "both conversations listed: {weeks}");
+    let csv = admin
+        .run(&["users", "messages", "export", &alice, "--format", "csv"])
+        .ok();
+    assert_eq!(
+        csv.stdout.matches(",hello").count(),
+        2,
+        "both conversations exported: {}",
+        csv.stdout
+    );
+}
