@@ -354,13 +354,12 @@ impl Core {
             generate_passwords,
             dry_run: true,
         };
-        // Fresh, so that "exists" is true now.
+        // The list in memory decides "exists" here (loaded if needed); the run itself reloads
+        // it, so that what is skipped there is what exists then.
         let profile = self.require_active()?;
-        self.load_table(&profile).await?;
-        let (profile, planned) = self
+        let (_, planned) = self
             .with_users(|t| import::plan(&records, &options, t, &profile.domain))
             .await?;
-        let _ = profile;
         Ok(import::preview(headers, mapping, &planned?))
     }
 
@@ -393,7 +392,6 @@ impl Core {
                     let client = &client;
                     let profile = &profile;
                     async move {
-                        let _ = p.line;
                         match p.plan {
                             import::Plan::Refuse(reason) => Err(Error::Invalid {
                                 field: "row",

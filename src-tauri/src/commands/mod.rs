@@ -15,8 +15,6 @@ pub mod profile;
 pub mod sandbox;
 pub mod user;
 
-use std::collections::HashMap;
-
 use tauri_specta::{Builder, ErrorHandlingMode, collect_commands};
 
 /// The command names declared to the ACL in build.rs (and granted in capabilities/main.json).
@@ -45,7 +43,24 @@ pub fn builder() -> Builder<tauri::Wry> {
             keychain::token_clear,
             connection::connection_test,
             connection::dashboard_get,
-            user::users_list,
+            user::users_load,
+            user::users_page,
+            user::user_get,
+            user::user_draft_check,
+            user::user_create,
+            user::user_update,
+            user::user_set_disabled,
+            user::user_delete,
+            user::user_reset_password,
+            user::avatar_get,
+            user::avatar_pick,
+            user::avatar_delete,
+            user::users_import_pick,
+            user::users_import_preview,
+            user::users_import_run,
+            user::users_bulk,
+            user::users_report_save,
+            user::users_export,
             group::groups_tree,
             group::group_create,
             group::group_update,
@@ -85,7 +100,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             message::history_delete_week,
             message::history_delete_all,
             message::history_export,
-            presence::presence_list,
+            presence::presence_view,
+            presence::presence_set,
             sandbox::sandbox_start,
             sandbox::sandbox_reset,
             journal::journal_list,
@@ -112,22 +128,6 @@ pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
 
 pub(crate) fn small(n: impl TryInto<u32>) -> u32 {
     n.try_into().unwrap_or(u32::MAX)
-}
-
-pub(crate) fn names<T>(
-    items: &[T],
-    id: impl Fn(&T) -> u64,
-    name: impl Fn(&T) -> &str,
-) -> HashMap<u64, String> {
-    items.iter().map(|t| (id(t), name(t).to_owned())).collect()
-}
-
-/// A name by id; `#id` when the id is unknown, empty for 0 ("none").
-pub(crate) fn lookup(names: &HashMap<u64, String>, id: u64) -> String {
-    match id {
-        0 => String::new(),
-        id => names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
-    }
 }
 
 #[cfg(test)]

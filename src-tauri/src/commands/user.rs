@@ -1,46 +1,829 @@
-//! Users of the active profile's domain (first-cut list).
+//! Users: pages of the list kept in trillian-core (the web view never holds the whole list),
+//! detail operations, avatars and CSV files picked through the OS dialog on the Rust side,
+//! import/bulk jobs with progress on a channel and a report that can be saved.
 
-use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
 use specta::Type;
-use tauri::State;
-use trillian_api::model::{Group, User};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+use trillian_core::job::{JobReport, Outcome};
+use trillian_core::user::{self as core_user, avatar, import};
 
-use crate::commands::{lookup, names};
-use crate::error::IpcResult;
+use crate::commands::job::JobEvent;
+use crate::commands::small;
+use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
+
+/// How long a picked CSV file or a job report waits to be used.
+const HOLD_TTL: Duration = Duration::from_secs(60 * 60);
+
+// ----- the list -----
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
-pub struct UserRow {
-    /// IM address, `name@domain`.
+pub struct UserRowView {
     pub address: String,
     pub display_name: String,
     pub email: String,
-    /// The group's display name.
-    pub group: String,
+    pub group: u32,
+    pub group_name: String,
+    pub policy: u32,
+    pub policy_name: String,
     pub disabled: bool,
+    pub status: u32,
+    pub status_label: String,
+    /// Unix seconds.
+    pub created_at: u32,
 }
 
-pub fn user_rows(users: &[User], groups: &[Group]) -> Vec<UserRow> {
-    let group_names = names(groups, |g| g.id, |g| &g.displayname);
-    users
-        .iter()
-        .map(|u| UserRow {
-            address: u.name.clone(),
-            display_name: u.displayname.clone(),
-            email: u.email.clone(),
-            group: lookup(&group_names, u.group),
-            disabled: u.is_disabled(),
+impl From<core_user::UserRow> for UserRowView {
+    fn from(r: core_user::UserRow) -> Self {
+        UserRowView {
+            address: r.address,
+            display_name: r.display_name,
+            email: r.email,
+            group: small(r.group),
+            group_name: r.group_name,
+            policy: small(r.policy),
+            policy_name: r.policy_name,
+            disabled: r.disabled,
+            status: r.status,
+            status_label: r.status_label,
+            created_at: small(r.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum UserSortColumn {
+    Address,
+    DisplayName,
+    Email,
+    Group,
+    Policy,
+    Disabled,
+    Status,
+    Created,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UserQueryInput {
+    pub search: String,
+    pub sort: UserSortColumn,
+    pub descending: bool,
+    pub group: Option<u32>,
+    pub policy: Option<u32>,
+    pub disabled: Option<bool>,
+    pub status: Option<u32>,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+impl UserQueryInput {
+    fn to_core(&self) -> core_user::UserQuery {
+        use core_user::UserColumn as C;
+        core_user::UserQuery {
+            search: self.search.clone(),
+            sort: match self.sort {
+                UserSortColumn::Address => C::Address,
+                UserSortColumn::DisplayName => C::DisplayName,
+                UserSortColumn::Email => C::Email,
+                UserSortColumn::Group => C::Group,
+                UserSortColumn::Policy => C::Policy,
+                UserSortColumn::Disabled => C::Disabled,
+                UserSortColumn::Status => C::Status,
+                UserSortColumn::Created => C::Created,
+            },
+            descending: self.descending,
+            group: self.group.map(u64::from),
+            policy: self.policy.map(u64::from),
+            disabled: self.disabled,
+            status: self.status,
+            offset: self.offset as usize,
+            limit: self.limit as usize,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UsersPageView {
+    /// Users matching the search and filters.
+    pub total: u32,
+    /// Users in the domain.
+    pub all: u32,
+    pub offset: u32,
+    pub rows: Vec<UserRowView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceView {
+    pub id: u32,
+    pub name: String,
+    pub users: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UserFacetsView {
+    pub all: u32,
+    pub groups: Vec<ChoiceView>,
+    pub policies: Vec<ChoiceView>,
+    pub statuses: Vec<ChoiceView>,
+    pub disabled: u32,
+}
+
+fn choices(list: Vec<core_user::Choice>) -> Vec<ChoiceView> {
+    list.into_iter()
+        .map(|c| ChoiceView {
+            id: small(c.id),
+            name: c.name,
+            users: small(c.users),
         })
         .collect()
 }
 
+impl From<core_user::UserFacets> for UserFacetsView {
+    fn from(f: core_user::UserFacets) -> Self {
+        UserFacetsView {
+            all: small(f.all),
+            groups: choices(f.groups),
+            policies: choices(f.policies),
+            statuses: choices(f.statuses),
+            disabled: small(f.disabled),
+        }
+    }
+}
+
+/// Loads the users into memory on the Rust side (again with `refresh`); answers the filters.
 #[tauri::command]
 #[specta::specta]
-pub async fn users_list(state: State<'_, AppState>) -> IpcResult<Vec<UserRow>> {
-    let core = &state.core;
-    let (users, groups) = tokio::try_join!(core.users(), core.groups())?;
-    Ok(user_rows(&users, &groups))
+pub async fn users_load(state: State<'_, AppState>, refresh: bool) -> IpcResult<UserFacetsView> {
+    Ok(state.core.users_load(refresh).await?.into())
+}
+
+/// One window of rows, searched, filtered and sorted in Rust.
+#[tauri::command]
+#[specta::specta]
+pub async fn users_page(
+    state: State<'_, AppState>,
+    query: UserQueryInput,
+) -> IpcResult<UsersPageView> {
+    let page = state.core.users_page(query.to_core()).await?;
+    Ok(UsersPageView {
+        total: small(page.total),
+        all: small(page.all),
+        offset: small(page.offset),
+        rows: page.rows.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// One user, fresh from the server.
+#[tauri::command]
+#[specta::specta]
+pub async fn user_get(state: State<'_, AppState>, address: String) -> IpcResult<UserRowView> {
+    Ok(state.core.user_get(&address).await?.into())
+}
+
+// ----- create, edit, disable, delete, password -----
+
+/// The create-user form.
+#[derive(Clone, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDraftInput {
+    pub im: String,
+    pub password: String,
+    pub email: String,
+    pub display_name: String,
+    pub group: Option<u32>,
+    pub policy: Option<u32>,
+}
+
+impl UserDraftInput {
+    fn to_core(&self) -> core_user::UserDraft {
+        core_user::UserDraft {
+            im: self.im.clone(),
+            password: self.password.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            group: self.group.map(u64::from),
+            policy: self.policy.map(u64::from),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldProblemView {
+    pub field: String,
+    pub reason: String,
+}
+
+/// Every problem of the create-user form, checked before anything is sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn user_draft_check(
+    state: State<'_, AppState>,
+    draft: UserDraftInput,
+) -> IpcResult<Vec<FieldProblemView>> {
+    Ok(state
+        .core
+        .user_draft_problems(&draft.to_core())?
+        .into_iter()
+        .map(|p| FieldProblemView {
+            field: p.field.to_owned(),
+            reason: p.reason,
+        })
+        .collect())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn user_create(
+    state: State<'_, AppState>,
+    draft: UserDraftInput,
+) -> IpcResult<UserRowView> {
+    Ok(state.core.user_create(draft.to_core()).await?.into())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UserChangesInput {
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub group: Option<u32>,
+    pub policy: Option<u32>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn user_update(
+    state: State<'_, AppState>,
+    address: String,
+    changes: UserChangesInput,
+) -> IpcResult<UserRowView> {
+    let changes = core_user::UserChanges {
+        display_name: changes.display_name,
+        email: changes.email,
+        group: changes.group.map(u64::from),
+        policy: changes.policy.map(u64::from),
+    };
+    Ok(state.core.user_update(&address, changes).await?.into())
+}
+
+/// Disable (cannot sign in, everything kept) or enable.
+#[tauri::command]
+#[specta::specta]
+pub async fn user_set_disabled(
+    state: State<'_, AppState>,
+    address: String,
+    disabled: bool,
+) -> IpcResult<UserRowView> {
+    Ok(state
+        .core
+        .user_set_disabled(&address, disabled)
+        .await?
+        .into())
+}
+
+/// Deletes the user and all of the user's data; `confirm` is the address typed again.
+#[tauri::command]
+#[specta::specta]
+pub async fn user_delete(
+    state: State<'_, AppState>,
+    address: String,
+    confirm: String,
+) -> IpcResult<()> {
+    Ok(state.core.user_delete(&address, &confirm).await?)
+}
+
+/// Sets a generated password and shows it once.
+#[tauri::command]
+#[specta::specta]
+pub async fn user_reset_password(state: State<'_, AppState>, address: String) -> IpcResult<String> {
+    Ok(state.core.user_reset_password(&address).await?)
+}
+
+// ----- avatar -----
+
+/// The avatar as a PNG `data:` URL decoded and re-encoded in Rust; `None` when there is none.
+#[tauri::command]
+#[specta::specta]
+pub async fn avatar_get(state: State<'_, AppState>, address: String) -> IpcResult<Option<String>> {
+    let png = state.core.avatar_get(&address).await?;
+    Ok(png.map(|p| avatar::png_data_url(&p)))
+}
+
+/// Picks an image with the OS dialog (Rust side), squares, resizes and sends it. `None` when
+/// the dialog is cancelled; else the new avatar as a `data:` URL.
+#[tauri::command]
+#[specta::specta]
+pub async fn avatar_pick(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    address: String,
+) -> IpcResult<Option<String>> {
+    let Some(path) = pick_file(
+        &app,
+        "Avatar image",
+        "Images",
+        &["png", "jpg", "jpeg", "gif", "webp"],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let bytes = tokio::task::spawn_blocking(move || avatar::read_image_file(&path))
+        .await
+        .map_err(|_| IpcError::internal("Reading the image failed."))??;
+    let png = state.core.avatar_set(&address, bytes).await?;
+    Ok(Some(avatar::png_data_url(&png)))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn avatar_delete(state: State<'_, AppState>, address: String) -> IpcResult<()> {
+    Ok(state.core.avatar_delete(&address).await?)
+}
+
+// ----- CSV import and export, bulk actions -----
+
+/// Picked CSV files and finished job reports, by handle (kept on the Rust side).
+#[derive(Default)]
+pub struct UserFiles {
+    csv: Mutex<HashMap<String, (Instant, Vec<u8>)>>,
+    reports: Mutex<HashMap<String, (Instant, JobReport)>>,
+}
+
+fn files(app: &AppHandle) -> State<'_, UserFiles> {
+    if app.try_state::<UserFiles>().is_none() {
+        app.manage(UserFiles::default());
+    }
+    app.state::<UserFiles>()
+}
+
+fn hold<T>(map: &Mutex<HashMap<String, (Instant, T)>>, prefix: &str, value: T) -> String {
+    let handle = format!("{prefix}-{:016x}", fastrand::u64(..));
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    map.retain(|_, (at, _)| at.elapsed() < HOLD_TTL);
+    map.insert(handle.clone(), (Instant::now(), value));
+    handle
+}
+
+fn held<T: Clone>(map: &Mutex<HashMap<String, (Instant, T)>>, handle: &str) -> IpcResult<T> {
+    let map = map.lock().unwrap_or_else(|e| e.into_inner());
+    match map.get(handle) {
+        Some((at, value)) if at.elapsed() < HOLD_TTL => Ok(value.clone()),
+        _ => Err(IpcError::invalid("Pick the file again.")),
+    }
+}
+
+#[cfg(debug_assertions)]
+const E2E_PICK: &str = "TRILLIAN_E2E_PICK_FILES";
+
+/// The OS file dialog's answer (Rust side): a local path, or `None` when cancelled.
+async fn pick_file(
+    app: &AppHandle,
+    title: &str,
+    filter: &str,
+    extensions: &[&str],
+) -> IpcResult<Option<PathBuf>> {
+    #[cfg(debug_assertions)]
+    if let Some(list) = std::env::var_os(E2E_PICK) {
+        // The end-to-end suite cannot operate a native dialog: debug builds it starts name the
+        // files in this variable (set by whoever starts the app, never by the web view); the
+        // first with a fitting extension is "picked".
+        return Ok(std::env::split_paths(&list).find(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(e)))
+        }));
+    }
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title(title)
+        .add_filter(filter, extensions)
+        .pick_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let Some(picked) = rx
+        .await
+        .map_err(|_| IpcError::internal("The file dialog closed."))?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(picked.into_path().map_err(|_| {
+        IpcError::invalid("Only local files can be used.")
+    })?))
+}
+
+async fn save_text(
+    app: &AppHandle,
+    title: &str,
+    name: &str,
+    text: String,
+) -> IpcResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title(title)
+        .set_file_name(name)
+        .add_filter("CSV", &["csv"])
+        .save_file(move |path| {
+            let _ = tx.send(path);
+        });
+    let Some(picked) = rx
+        .await
+        .map_err(|_| IpcError::internal("The save dialog closed."))?
+    else {
+        return Ok(None);
+    };
+    let path = picked
+        .into_path()
+        .map_err(|_| IpcError::invalid("Only local folders can be used."))?;
+    let shown = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    tokio::task::spawn_blocking(move || std::fs::write(&path, text))
+        .await
+        .map_err(|_| IpcError::internal("Writing the file failed."))?
+        .map_err(|e| IpcError::internal(format!("Writing {shown} failed: {e}")))?;
+    Ok(Some(shown))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportMappingView {
+    pub im: Option<u32>,
+    pub password: Option<u32>,
+    pub email: Option<u32>,
+    pub display_name: Option<u32>,
+    pub group: Option<u32>,
+    pub policy: Option<u32>,
+}
+
+impl ImportMappingView {
+    fn of(m: &import::ImportMapping) -> Self {
+        let c = |v: Option<usize>| v.map(small);
+        ImportMappingView {
+            im: c(m.im),
+            password: c(m.password),
+            email: c(m.email),
+            display_name: c(m.display_name),
+            group: c(m.group),
+            policy: c(m.policy),
+        }
+    }
+    fn to_core(&self) -> import::ImportMapping {
+        let c = |v: Option<u32>| v.map(|n| n as usize);
+        import::ImportMapping {
+            im: c(self.im),
+            password: c(self.password),
+            email: c(self.email),
+            display_name: c(self.display_name),
+            group: c(self.group),
+            policy: c(self.policy),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewRowView {
+    pub line: u32,
+    pub address: String,
+    pub display_name: String,
+    pub email: String,
+    pub group: String,
+    /// `new`, `exists`, `duplicate` or `invalid`.
+    pub state: String,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPreviewView {
+    pub handle: String,
+    pub file_name: String,
+    pub headers: Vec<String>,
+    pub mapping: ImportMappingView,
+    pub rows: Vec<PreviewRowView>,
+    pub total: u32,
+    pub new: u32,
+    pub existing: u32,
+    pub invalid: u32,
+}
+
+fn preview_view(handle: String, file_name: String, p: import::ImportPreview) -> ImportPreviewView {
+    ImportPreviewView {
+        handle,
+        file_name,
+        headers: p.headers,
+        mapping: ImportMappingView::of(&p.mapping),
+        rows: p
+            .rows
+            .into_iter()
+            .map(|r| PreviewRowView {
+                line: small(r.line),
+                address: r.address,
+                display_name: r.display_name,
+                email: r.email,
+                group: r.group,
+                state: match r.state {
+                    import::RowState::New => "new",
+                    import::RowState::Exists => "exists",
+                    import::RowState::Duplicate => "duplicate",
+                    import::RowState::Invalid => "invalid",
+                }
+                .to_owned(),
+                problems: r.problems,
+            })
+            .collect(),
+        total: small(p.total),
+        new: small(p.new),
+        existing: small(p.existing),
+        invalid: small(p.invalid),
+    }
+}
+
+/// Picks a CSV file (OS dialog, Rust side), keeps it under a handle and previews it with a
+/// mapping guessed from its headers. `None` when the dialog is cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn users_import_pick(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    generate_passwords: bool,
+) -> IpcResult<Option<ImportPreviewView>> {
+    let Some(path) = pick_file(&app, "Users to import (CSV)", "CSV", &["csv", "txt"]).await? else {
+        return Ok(None);
+    };
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = tokio::task::spawn_blocking(move || read_csv_file(&path))
+        .await
+        .map_err(|_| IpcError::internal("Reading the file failed."))??;
+    let preview = state
+        .core
+        .users_import_preview(&bytes, None, generate_passwords)
+        .await?;
+    let handle = hold(&files(&app).csv, "csv", bytes);
+    Ok(Some(preview_view(handle, file_name, preview)))
+}
+
+fn read_csv_file(path: &std::path::Path) -> IpcResult<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| IpcError::invalid(format!("Cannot open the file: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(import::MAX_CSV_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| IpcError::invalid(format!("Cannot read the file: {e}")))?;
+    if bytes.len() as u64 > import::MAX_CSV_BYTES {
+        return Err(IpcError::invalid(
+            "The file is too large to import (64 MiB at most).",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The preview again, with the columns mapped as chosen.
+#[tauri::command]
+#[specta::specta]
+pub async fn users_import_preview(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    handle: String,
+    file_name: String,
+    mapping: ImportMappingView,
+    generate_passwords: bool,
+) -> IpcResult<ImportPreviewView> {
+    let bytes = held(&files(&app).csv, &handle)?;
+    let preview = state
+        .core
+        .users_import_preview(&bytes, Some(mapping.to_core()), generate_passwords)
+        .await?;
+    Ok(preview_view(handle, file_name, preview))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemResultView {
+    pub item: String,
+    /// `done`, `skipped`, `failed` or `cancelled`.
+    pub status: String,
+    pub message: String,
+}
+
+/// A finished job: per item, the counts, and a handle to save the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct JobResultView {
+    pub report: String,
+    pub items: Vec<ItemResultView>,
+    pub cancelled: bool,
+    pub done: u32,
+    pub skipped: u32,
+    pub failed: u32,
+    pub not_started: u32,
+}
+
+fn result_view(app: &AppHandle, report: JobReport) -> JobResultView {
+    let items = report
+        .items
+        .iter()
+        .map(|i| {
+            let (status, message) = match &i.outcome {
+                Outcome::Done { detail } => ("done", detail.clone().unwrap_or_default()),
+                Outcome::Skipped { reason } => ("skipped", reason.clone()),
+                Outcome::Failed { message, .. } => ("failed", message.clone()),
+                Outcome::Cancelled => ("cancelled", String::new()),
+            };
+            ItemResultView {
+                item: i.item.clone(),
+                status: status.into(),
+                message,
+            }
+        })
+        .collect();
+    let view = JobResultView {
+        report: String::new(),
+        items,
+        cancelled: report.cancelled,
+        done: small(report.succeeded()),
+        skipped: small(report.skipped()),
+        failed: small(report.failed()),
+        not_started: small(report.not_started()),
+    };
+    let handle = hold(&files(app).reports, "report", report);
+    JobResultView {
+        report: handle,
+        ..view
+    }
+}
+
+/// Registers a job so that `job_cancel` stops it, and announces it on `on_event`.
+fn start_job(
+    state: &AppState,
+    title: &str,
+    total: Option<usize>,
+    on_event: &Channel<JobEvent>,
+) -> (String, trillian_core::job::Cancel) {
+    let (job_id, cancel) = state.start_job();
+    let _ = on_event.send(JobEvent::Started {
+        job_id: job_id.clone(),
+        title: title.to_owned(),
+        total: total.map(small),
+    });
+    (job_id, cancel)
+}
+
+/// Forwards one item's progress to the channel (a closed channel must not fail the job).
+fn progress(on_event: &Channel<JobEvent>) -> impl FnMut(trillian_core::job::Progress) + '_ {
+    move |p| {
+        let _ = on_event.send(JobEvent::Progress {
+            done: small(p.done),
+            total: Some(small(p.total)),
+            item: Some(p.item),
+        });
+    }
+}
+
+/// Unregisters the job and says how it ended.
+fn finish_job(
+    state: &AppState,
+    job_id: &str,
+    result: &trillian_core::Result<JobReport>,
+    on_event: &Channel<JobEvent>,
+) {
+    state.finish_job(job_id);
+    let (ok, message) = match result {
+        Ok(r) => (
+            r.failed() == 0 && !r.cancelled,
+            format!(
+                "{} done, {} skipped, {} failed, {} not started",
+                r.succeeded(),
+                r.skipped(),
+                r.failed(),
+                r.not_started()
+            ),
+        ),
+        Err(e) => (false, e.to_string()),
+    };
+    let _ = on_event.send(JobEvent::Finished { ok, message });
+}
+
+/// Imports the picked CSV file as a job (or checks it only, with `dry_run`).
+#[tauri::command]
+#[specta::specta]
+#[allow(clippy::too_many_arguments)]
+pub async fn users_import_run(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    handle: String,
+    mapping: ImportMappingView,
+    generate_passwords: bool,
+    dry_run: bool,
+    on_event: Channel<JobEvent>,
+) -> IpcResult<JobResultView> {
+    let bytes = held(&files(&app).csv, &handle)?;
+    let options = import::ImportOptions {
+        mapping: mapping.to_core(),
+        generate_passwords,
+        dry_run,
+    };
+    let title = if dry_run {
+        "Check the import (dry run)"
+    } else {
+        "Import users"
+    };
+    let (job_id, cancel) = start_job(&state, title, None, &on_event);
+    let result = state
+        .core
+        .users_import(&bytes, options, cancel, progress(&on_event))
+        .await;
+    finish_job(&state, &job_id, &result, &on_event);
+    Ok(result_view(&app, result?))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum BulkKind {
+    Disable,
+    Enable,
+    MoveToGroup,
+    Delete,
+}
+
+/// Disable, enable, move to a group or delete many users as a job.
+#[tauri::command]
+#[specta::specta]
+#[allow(clippy::too_many_arguments)]
+pub async fn users_bulk(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    kind: BulkKind,
+    group: Option<u32>,
+    addresses: Vec<String>,
+    confirm: String,
+    on_event: Channel<JobEvent>,
+) -> IpcResult<JobResultView> {
+    let action = match kind {
+        BulkKind::Disable => core_user::BulkAction::Disable,
+        BulkKind::Enable => core_user::BulkAction::Enable,
+        BulkKind::Delete => core_user::BulkAction::Delete,
+        BulkKind::MoveToGroup => core_user::BulkAction::MoveToGroup {
+            group: u64::from(group.ok_or_else(|| IpcError::invalid("Choose a group."))?),
+        },
+    };
+    let title = match kind {
+        BulkKind::Disable => "Disable users",
+        BulkKind::Enable => "Enable users",
+        BulkKind::MoveToGroup => "Move users to a group",
+        BulkKind::Delete => "Delete users",
+    };
+    let (job_id, cancel) = start_job(&state, title, Some(addresses.len()), &on_event);
+    let result = state
+        .core
+        .users_bulk(action, addresses, &confirm, cancel, progress(&on_event))
+        .await;
+    finish_job(&state, &job_id, &result, &on_event);
+    Ok(result_view(&app, result?))
+}
+
+/// Saves a finished job's report as CSV (OS save dialog). `None` when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn users_report_save(app: AppHandle, report: String) -> IpcResult<Option<String>> {
+    let report = held(&files(&app).reports, &report)?;
+    let text = import::report_csv(&report)?;
+    save_text(&app, "Save the report", "report.csv", text).await
+}
+
+/// Saves the current filtered, sorted view as CSV (OS save dialog). `None` when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn users_export(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    query: UserQueryInput,
+) -> IpcResult<Option<String>> {
+    let text = state.core.users_export(query.to_core()).await?;
+    save_text(&app, "Export users (CSV)", "users.csv", text).await
 }
 
 #[cfg(test)]
@@ -48,27 +831,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_user_shows_the_group_name() {
-        let groups = [Group {
-            id: 2,
-            displayname: "Sales".into(),
-            ..Group::default()
-        }];
-        let users = [
-            User {
-                name: "ann@acme.example".into(),
-                group: 2,
-                ..User::default()
-            },
-            User {
-                name: "bob@acme.example".into(),
-                group: 9,
-                ..User::default()
-            },
-        ];
-        let rows = user_rows(&users, &groups);
-        assert_eq!(rows[0].group, "Sales");
-        assert_eq!(rows[1].group, "#9", "an unknown group stays visible");
-        assert!(!rows[0].disabled);
+    fn query_columns_and_ids_map_to_core() {
+        let q = UserQueryInput {
+            search: "ann".into(),
+            sort: UserSortColumn::DisplayName,
+            descending: true,
+            group: Some(3),
+            policy: None,
+            disabled: Some(false),
+            status: Some(1),
+            offset: 40,
+            limit: 80,
+        };
+        let c = q.to_core();
+        assert_eq!(c.sort, core_user::UserColumn::DisplayName);
+        assert_eq!((c.group, c.offset, c.limit), (Some(3), 40, 80));
+    }
+
+    #[test]
+    fn held_values_are_found_by_handle_only() {
+        let map = Mutex::new(HashMap::new());
+        let h = hold(&map, "csv", vec![1u8, 2]);
+        assert_eq!(held(&map, &h).ok(), Some(vec![1u8, 2]));
+        assert!(held(&map, "csv-unknown").is_err());
     }
 }

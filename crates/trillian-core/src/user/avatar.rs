@@ -91,6 +91,15 @@ fn decode(bytes: &[u8]) -> Result<DynamicImage> {
     })
 }
 
+/// A PNG as a `data:` URL (the web view's CSP allows `img-src data:`).
+pub fn png_data_url(png: &[u8]) -> String {
+    use base64::Engine as _;
+    format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    )
+}
+
 /// Reads an image file with the size cap checked first (for drops and picks in the shell).
 pub fn read_image_file(path: &std::path::Path) -> Result<Vec<u8>> {
     use std::io::Read;

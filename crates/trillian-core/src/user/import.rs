@@ -118,7 +118,6 @@ pub struct ImportPreview {
 
 /// One row ready to run.
 pub(crate) struct Planned {
-    pub line: usize,
     pub label: String,
     pub plan: Plan,
 }
@@ -310,7 +309,6 @@ pub(crate) fn plan(
             problems,
         };
         let planned = Planned {
-            line,
             label: format!("line {line}: {address}"),
             plan,
         };

@@ -33,10 +33,15 @@ import type {
   PolicyDiffView,
   PolicyUsageView,
   EffectivePolicyView,
-  PresenceRow,
   Profile,
   ProfileInput,
-  UserRow,
+} from './bindings';
+import type {
+  BulkKind,
+  ImportMappingView,
+  UserChangesInput,
+  UserDraftInput,
+  UserQueryInput,
 } from './bindings';
 
 export type {
@@ -64,12 +69,31 @@ export type {
   PolicyDiffView,
   PolicyUsageView,
   EffectivePolicyView,
-  PresenceRow,
   Profile,
   ProfileInput,
-  UserRow,
 };
 export type { Counts, Tally, ConnectionOutcome, KeychainState } from './bindings';
+export type {
+  UserRowView,
+  UsersPageView,
+  UserQueryInput,
+  UserSortColumn,
+  UserFacetsView,
+  ChoiceView,
+  UserDraftInput,
+  UserChangesInput,
+  FieldProblemView,
+  ImportMappingView,
+  ImportPreviewView,
+  PreviewRowView,
+  JobResultView,
+  ItemResultView,
+  BulkKind,
+  PresenceView,
+  PresenceRowView,
+  DeviceView,
+  ClientVersionView,
+} from './bindings';
 
 /** Every failure the UI shows: a code to branch on and a message for the administrator. */
 export class AppError extends Error {
@@ -154,7 +178,49 @@ export const ipc = {
   testConnection: (profileId: string) => unwrap(() => commands.connectionTest(profileId)),
   dashboard: () => unwrap(() => commands.dashboardGet()),
 
-  users: () => unwrap(() => commands.usersList()),
+  // users (user/): the list stays in Rust; the web view asks for windows of rows
+  usersLoad: (refresh: boolean) => unwrap(() => commands.usersLoad(refresh)),
+  usersPage: (query: UserQueryInput) => unwrap(() => commands.usersPage(query)),
+  user: (address: string) => unwrap(() => commands.userGet(address)),
+  userDraftCheck: (draft: UserDraftInput) => unwrap(() => commands.userDraftCheck(draft)),
+  createUser: (draft: UserDraftInput) => unwrap(() => commands.userCreate(draft)),
+  updateUser: (address: string, changes: UserChangesInput) =>
+    unwrap(() => commands.userUpdate(address, changes)),
+  setUserDisabled: (address: string, disabled: boolean) =>
+    unwrap(() => commands.userSetDisabled(address, disabled)),
+  deleteUser: (address: string, confirm: string) =>
+    unwrap(() => commands.userDelete(address, confirm)),
+  resetPassword: (address: string) => unwrap(() => commands.userResetPassword(address)),
+  avatar: (address: string) => unwrap(() => commands.avatarGet(address)),
+  pickAvatar: (address: string) => unwrap(() => commands.avatarPick(address)),
+  deleteAvatar: (address: string) => unwrap(() => commands.avatarDelete(address)),
+  importPick: (generatePasswords: boolean) =>
+    unwrap(() => commands.usersImportPick(generatePasswords)),
+  importPreview: (
+    handle: string,
+    fileName: string,
+    mapping: ImportMappingView,
+    generatePasswords: boolean,
+  ) => unwrap(() => commands.usersImportPreview(handle, fileName, mapping, generatePasswords)),
+  importRun: (
+    handle: string,
+    mapping: ImportMappingView,
+    generatePasswords: boolean,
+    dryRun: boolean,
+    onEvent: (event: JobEvent) => void,
+  ) =>
+    unwrap(() =>
+      commands.usersImportRun(handle, mapping, generatePasswords, dryRun, jobChannel(onEvent)),
+    ),
+  usersBulk: (
+    kind: BulkKind,
+    group: number | null,
+    addresses: string[],
+    confirm: string,
+    onEvent: (event: JobEvent) => void,
+  ) => unwrap(() => commands.usersBulk(kind, group, addresses, confirm, jobChannel(onEvent))),
+  saveReport: (report: string) => unwrap(() => commands.usersReportSave(report)),
+  exportUsers: (query: UserQueryInput) => unwrap(() => commands.usersExport(query)),
   // groups (group/) and policies (policy/)
   groupTree: () => unwrap(() => commands.groupsTree()),
   createGroup: (input: GroupInput) => unwrap(() => commands.groupCreate(input)),
@@ -180,7 +246,9 @@ export const ipc = {
   policyUsage: (id: number) => unwrap(() => commands.policyUsage(id)),
   effectivePolicy: (user: string) => unwrap(() => commands.policyEffective(user)),
   groupchats: () => unwrap(() => commands.groupchatsList()),
-  presence: () => unwrap(() => commands.presenceList()),
+  presence: () => unwrap(() => commands.presenceView()),
+  setPresence: (address: string, status: number, message: string) =>
+    unwrap(() => commands.presenceSet(address, status, message)),
 
   startSandbox: () => unwrap(() => commands.sandboxStart()),
   resetSandbox: (onEvent: (event: JobEvent) => void) =>

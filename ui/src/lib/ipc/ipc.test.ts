@@ -18,7 +18,7 @@ test('framework rejections (plain strings, e.g. an ACL refusal) become internal 
   mockIPC(() => {
     throw 'users_list not allowed. Command not found';
   });
-  const err = await ipc.users().catch((e) => e);
+  const err = await ipc.usersLoad(false).catch((e) => e);
   expect(err).toBeInstanceOf(AppError);
   expect(err.code).toBe('internal');
   expect(err.message).toContain('not allowed');
