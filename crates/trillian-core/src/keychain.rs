@@ -11,6 +11,7 @@
 //! Nothing here returns a token to a caller outside this crate.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -89,6 +90,10 @@ struct Inner {
     kind: RwLock<StoreKind>,
     store: Mutex<Option<Arc<CredentialStore>>>,
     session: Mutex<HashMap<String, Token>>,
+    /// Store calls that timed out and have not returned yet. While one is stuck, new calls fail
+    /// at once instead of each waiting out the timeout (the Secret Service store serialises its
+    /// calls, so they would queue behind the stuck one anyway).
+    stuck: AtomicUsize,
 }
 
 impl std::fmt::Debug for Keychain {
@@ -126,6 +131,7 @@ impl Keychain {
                 kind: RwLock::new(kind),
                 store: Mutex::new(None),
                 session: Mutex::new(HashMap::new()),
+                stuck: AtomicUsize::new(0),
             }),
         }
     }
@@ -278,22 +284,49 @@ impl Keychain {
         F: FnOnce(&Arc<CredentialStore>, &str) -> keyring_core::Result<T> + Send + 'static,
     {
         let kind = self.kind();
+        let hint = "it may be waiting for an unlock prompt or be stuck: unlock or restart the \
+                    keyring, or use session-only mode";
+        if self.inner.stuck.load(Ordering::SeqCst) > 0 {
+            return Err(Error::Keychain {
+                reason: format!(
+                    "{} is still not answering an earlier request",
+                    kind.describe()
+                ),
+                hint: hint.to_owned(),
+            });
+        }
+        // 0 running, 1 returned, 2 abandoned after the timeout.
+        let state = Arc::new(AtomicU8::new(0));
         let inner = Arc::clone(&self.inner);
+        let task_state = Arc::clone(&state);
         let task = tokio::task::spawn_blocking(move || {
-            let store = inner.open(kind)?;
-            op(&store, &inner.service)
+            let result = inner
+                .open(kind)
+                .and_then(|store| op(&store, &inner.service));
+            if task_state.swap(1, Ordering::SeqCst) == 2 {
+                inner.stuck.fetch_sub(1, Ordering::SeqCst);
+            }
+            result
         });
         match tokio::time::timeout(self.inner.timeout, task).await {
-            Err(_elapsed) => Err(Error::Keychain {
-                reason: format!(
-                    "{} did not answer within {} s",
-                    kind.describe(),
-                    self.inner.timeout.as_secs_f32()
-                ),
-                hint: "it may be waiting for an unlock prompt or be stuck: unlock or restart \
-                       the keyring, or use session-only mode"
-                    .to_owned(),
-            }),
+            Err(_elapsed) => {
+                self.inner.stuck.fetch_add(1, Ordering::SeqCst);
+                if state
+                    .compare_exchange(0, 2, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    // It returned just now: nothing is stuck.
+                    self.inner.stuck.fetch_sub(1, Ordering::SeqCst);
+                }
+                Err(Error::Keychain {
+                    reason: format!(
+                        "{} did not answer within {} s",
+                        kind.describe(),
+                        self.inner.timeout.as_secs_f32()
+                    ),
+                    hint: hint.to_owned(),
+                })
+            }
             Ok(Err(join)) => Err(Error::Internal(format!("keychain task failed: {join}"))),
             Ok(Ok(result)) => result.map_err(|e| map_error(kind, &e)),
         }

@@ -1,5 +1,7 @@
 //! The keychain against the real stores.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use trillian_core::{ErrorCode, Keychain, KeychainStatus, StoreKind, Token};
@@ -147,39 +149,42 @@ fn hung_secret_service_gives_a_typed_error_quickly() {
         hung_child();
         return;
     }
+    // The child listens on this socket itself, so that it can also hang up (recovery).
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = dir.path().join("bus");
-    let listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args([
+        "keychain::hung_secret_service_gives_a_typed_error_quickly",
+        "--exact",
+        "--nocapture",
+    ])
+    .env("TRILLIAN_CORE_HANG_CHILD", &socket)
+    .env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        format!("unix:path={}", socket.display()),
+    );
+    let (ok, text) = run_child(cmd, Duration::from_secs(60));
+    assert!(ok && text.contains("HANG-CHILD-OK"), "child:\n{text}");
+}
+
+/// A "bus" that accepts connections and never says a word, until `hang_up` closes them.
+fn silent_bus(socket: &std::path::Path) -> impl Fn() {
+    let listener = std::os::unix::net::UnixListener::bind(socket).expect("bind");
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let open = Arc::new(AtomicBool::new(true));
+    let (h, o) = (Arc::clone(&held), Arc::clone(&open));
     std::thread::spawn(move || {
-        let mut held = Vec::new();
         for conn in listener.incoming().flatten() {
-            held.push(conn); // accept, never answer
+            if o.load(Ordering::SeqCst) {
+                h.lock().expect("held").push(conn); // accept, never answer
+            }
         }
     });
-    let exe = std::env::current_exe().expect("current_exe");
-    let out = std::process::Command::new(exe)
-        .args([
-            "keychain::hung_secret_service_gives_a_typed_error_quickly",
-            "--exact",
-            "--nocapture",
-        ])
-        .env("TRILLIAN_CORE_HANG_CHILD", "1")
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            format!("unix:path={}", socket.display()),
-        )
-        .output()
-        .expect("child runs");
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "child failed:\n{text}");
-    assert!(
-        text.contains("HANG-CHILD-OK"),
-        "the child ran its checks:\n{text}"
-    );
+    move || {
+        open.store(false, Ordering::SeqCst);
+        held.lock().expect("held").clear(); // close: the stuck caller gets EOF
+    }
 }
 
 fn hung_child() {
@@ -187,6 +192,8 @@ fn hung_child() {
         .enable_all()
         .build()
         .expect("rt");
+    let socket = std::env::var_os("TRILLIAN_CORE_HANG_CHILD").expect("socket path");
+    let hang_up = silent_bus(std::path::Path::new(&socket));
     let outcome = runtime.block_on(catch(async {
         let fx = Fixture::new();
         let kc = Keychain::with_options(
@@ -210,13 +217,37 @@ fn hung_child() {
         }
         assert!(took < Duration::from_secs(3), "the timeout fired: {took:?}");
 
-        // Other commands keep working, and a second keychain call does not queue behind the
-        // first (stuck) one for longer than its own timeout.
+        // Other commands keep working, and later keychain calls fail at once while the first
+        // one is stuck, instead of each waiting out the timeout.
         assert!(core.profiles().is_empty());
         let started = Instant::now();
         let err = kc.has("p1").await.expect_err("hung store");
         assert_eq!(err.code(), ErrorCode::Keychain);
-        assert!(started.elapsed() < Duration::from_secs(3));
+        assert!(err.to_string().contains("still not answering"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(matches!(
+            core.keychain_status().await,
+            KeychainStatus::Unavailable { .. }
+        ));
+
+        // When the stuck call finally returns (the bus hangs up), calls are tried again.
+        hang_up();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let err = kc.has("p1").await.expect_err("no bus now");
+            if !err.to_string().contains("still not answering") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the stuck call was never released: {err}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
 
         // Session-only mode rescues the user.
         core.use_session_only();
