@@ -59,6 +59,23 @@ bitflags::bitflags! {
     }
 }
 
+/// One XML answer exactly as the server sent it, handed to a
+/// [`ClientBuilder::raw_response_sink`].
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RawResponse<'a> {
+    /// The operation it answers (`users.get`).
+    pub op: &'a str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The body's bytes, before decoding (should a server ever echo the API token, each
+    /// occurrence reads `<redacted>` instead).
+    pub body: &'a [u8],
+}
+
+/// A receiver of raw XML answers (see [`ClientBuilder::raw_response_sink`]).
+type RawSink = Arc<dyn Fn(&RawResponse<'_>) + Send + Sync>;
+
 /// Default cap on XML (and in-memory) answers: 256 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -78,6 +95,7 @@ pub struct ClientBuilder {
     retry_base: Duration,
     retry_cap: Duration,
     user_agent: String,
+    raw_sink: Option<RawSink>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -93,6 +111,7 @@ impl fmt::Debug for ClientBuilder {
             .field("post_for_updates", &self.post_for_updates)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_retries", &self.max_retries)
+            .field("raw_response_sink", &self.raw_sink.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +133,7 @@ impl ClientBuilder {
             retry_base: Duration::from_millis(250),
             retry_cap: Duration::from_secs(10),
             user_agent: concat!("trillian-api/", env!("CARGO_PKG_VERSION")).to_owned(),
+            raw_sink: None,
         }
     }
 
@@ -165,6 +185,18 @@ impl ClientBuilder {
     pub fn retry_backoff(mut self, base: Duration, cap: Duration) -> Self {
         self.retry_base = base;
         self.retry_cap = cap;
+        self
+    }
+
+    /// Hands every XML answer the client reads to `sink`, with its exact bytes, before it is
+    /// decoded (also when decoding then fails), in the order they arrive. Answers without an
+    /// XML body (204, media bytes, downloads) are not handed over. For debugging tools such as
+    /// a `--output xml`; the request (URL, token) is never part of it.
+    pub fn raw_response_sink(
+        mut self,
+        sink: impl Fn(&RawResponse<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.raw_sink = Some(Arc::new(sink));
         self
     }
 
@@ -220,6 +252,7 @@ impl ClientBuilder {
                 max_retries: self.max_retries,
                 retry_base: self.retry_base,
                 retry_cap: self.retry_cap,
+                raw_sink: self.raw_sink,
             }),
         })
     }
@@ -284,6 +317,7 @@ struct Inner {
     max_retries: u32,
     retry_base: Duration,
     retry_cap: Duration,
+    raw_sink: Option<RawSink>,
 }
 
 impl fmt::Debug for Client {
@@ -717,9 +751,11 @@ impl Client {
         let deadline = Instant::now() + self.inner.request_timeout;
         let resp = self.send(call).await?;
         check_xml_content_type(resp.headers(), op)?;
+        let status = resp.status().as_u16();
         let body = self
             .read_limited(resp, self.inner.max_response_bytes, deadline, op)
             .await?;
+        self.hand_raw(op, status, &body);
         decode(&body, op).map_err(|e| self.scrub(e))
     }
 
@@ -736,6 +772,7 @@ impl Client {
             return Ok(None);
         }
         let headers = resp.headers().clone();
+        let status = resp.status().as_u16();
         let body = self
             .read_limited(resp, self.inner.max_response_bytes, deadline, op)
             .await?;
@@ -743,7 +780,36 @@ impl Client {
             return Ok(None);
         }
         check_xml_content_type(&headers, op)?;
+        self.hand_raw(op, status, &body);
         decode(&body, op).map(Some).map_err(|e| self.scrub(e))
+    }
+
+    /// Hands an XML answer to the raw-response sink, if there is one (token redacted).
+    fn hand_raw(&self, op: &str, status: u16, body: &[u8]) {
+        let Some(sink) = &self.inner.raw_sink else {
+            return;
+        };
+        let mut clean = std::borrow::Cow::Borrowed(body);
+        for secret in [self.inner.token.expose(), &self.inner.token_encoded] {
+            let secret = secret.as_bytes();
+            if secret.is_empty() || !clean.windows(secret.len()).any(|w| w == secret) {
+                continue;
+            }
+            let mut out = Vec::with_capacity(clean.len());
+            let mut rest: &[u8] = &clean;
+            while let Some(at) = rest.windows(secret.len()).position(|w| w == secret) {
+                out.extend_from_slice(&rest[..at]);
+                out.extend_from_slice(b"<redacted>");
+                rest = &rest[at + secret.len()..];
+            }
+            out.extend_from_slice(rest);
+            clean = std::borrow::Cow::Owned(out);
+        }
+        sink(&RawResponse {
+            op,
+            status,
+            body: &clean,
+        });
     }
 
     /// Sends a call whose answer has no body worth reading (204, or a body that is ignored).

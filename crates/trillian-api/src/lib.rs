@@ -16,7 +16,7 @@ pub mod model;
 mod resource;
 pub mod xml;
 
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, Expand, Token};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, Expand, RawResponse, Token};
 pub use error::{Error, Result};
 pub use form::ProgressFn;
 pub use model::*;

@@ -7,6 +7,7 @@ mod capture;
 mod fixtures;
 mod fuzz_corpus;
 mod hostile;
+mod raw;
 mod redaction;
 mod requests;
 mod tls;
