@@ -208,22 +208,31 @@ impl<'a> XmlReader<'a> {
         loop {
             match self.next()? {
                 Event::Text(t) if nested == 0 => {
-                    let run = t.xml10_content();
+                    // XML 1.0 line-end normalisation only when there is a `\r` (a word-wise
+                    // scan: quick-xml's memchr costs more on runs this short)
+                    let run = if find_byte(t.as_bytes(), b'\r').is_some() {
+                        t.xml10_content()
+                    } else {
+                        t.into_inner()
+                    };
                     if out.is_empty() {
                         out = run;
                     } else {
-                        owned(&mut out).push_str(&run);
+                        self.joined(&mut out, &run).push_str(&run);
                     }
                 }
-                Event::CData(c) if nested == 0 => owned(&mut out).push_str(&c.into_inner()),
+                Event::CData(c) if nested == 0 => {
+                    let c = c.into_inner();
+                    self.joined(&mut out, &c).push_str(&c);
+                }
                 Event::GeneralRef(r) if nested == 0 => {
                     if r.is_char_ref() {
                         match r.resolve_char_ref() {
-                            Ok(Some(c)) => owned(&mut out).push(c),
+                            Ok(Some(c)) => self.joined(&mut out, &r).push(c),
                             _ => return Err(self.error("invalid character reference")),
                         }
                     } else if let Some(s) = resolve_predefined_entity(&r) {
-                        owned(&mut out).push_str(s);
+                        self.joined(&mut out, &r).push_str(s);
                     } else {
                         let name = excerpt(&r, 30);
                         return Err(self.error(&format!("unknown entity &{name};")));
@@ -235,6 +244,36 @@ impl<'a> XmlReader<'a> {
                 Event::Eof => return Err(self.error("truncated document")),
                 _ => {}
             }
+        }
+    }
+
+    /// The text being joined, made owned (on the first call) with room for the rest of the
+    /// text: see [`Self::text_extent`], measured from the text so far or, when there is none
+    /// yet, from `piece`, the piece about to be added.
+    #[inline]
+    fn joined<'c>(&self, out: &'c mut Cow<'_, str>, piece: &str) -> &'c mut String {
+        if let Cow::Borrowed(b) = out {
+            let hint = self.text_extent(if b.is_empty() { piece } else { b });
+            let mut s = String::with_capacity(hint.max(b.len() + piece.len()));
+            s.push_str(b);
+            *out = Cow::Owned(s);
+        }
+        out.to_mut()
+    }
+
+    /// The room a text being joined needs: the bytes from `piece` (a run or an entity name
+    /// borrowed from the document) to the next `<`. Entities, character references and line-end
+    /// normalisation only shrink, so plain text and entities up to the end tag fit exactly or
+    /// with a few bytes to spare, in one allocation. A piece not borrowed from the document
+    /// (already joined) gives 0: the string grows as usual.
+    #[inline]
+    fn text_extent(&self, piece: &str) -> usize {
+        let start = (piece.as_ptr() as usize).wrapping_sub(self.src.as_ptr() as usize);
+        match self.src.get(start..) {
+            Some(rest) if !piece.is_empty() && start < self.src.len() => {
+                find_byte(rest, b'<').unwrap_or(rest.len())
+            }
+            _ => 0,
         }
     }
 
@@ -282,12 +321,7 @@ impl<'a> XmlReader<'a> {
     /// character such as a tab or a line break), else normalised as XML 1.0 says.
     #[inline]
     fn value_cow<'v>(&self, a: &Attribute<'v>) -> Result<Cow<'v, str>> {
-        // no early exit: the compiler vectorises the whole scan
-        let special = a
-            .value
-            .bytes()
-            .fold(false, |acc, b| acc | (b == b'&') | (b < 0x20));
-        if !special {
+        if !needs_normalizing(a.value.as_bytes()) {
             return Ok(a.value.clone());
         }
         match a.normalized_value(XmlVersion::Implicit1_0) {
@@ -324,14 +358,92 @@ impl<'a> XmlReader<'a> {
     }
 }
 
-/// The text being joined, made owned with room for the pieces still to come.
-fn owned<'c>(out: &'c mut Cow<'_, str>) -> &'c mut String {
-    if let Cow::Borrowed(b) = out {
-        let mut s = String::with_capacity(b.len() * 2 + 16);
-        s.push_str(b);
-        *out = Cow::Owned(s);
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The first 8 bytes of `b` (at least 8 long) as one word.
+#[inline]
+fn word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// The index of the first `x` in `bytes`, 8 bytes at a time (the texts and attribute values
+/// here are short: a word-wise scan beats the set-up of a vectorised one).
+#[inline]
+fn find_byte(bytes: &[u8], x: u8) -> Option<usize> {
+    let pattern = LO * u64::from(x);
+    let mut i = 0;
+    while bytes.len() - i >= 8 {
+        let v = word(&bytes[i..]) ^ pattern;
+        // a zero byte of `v` sets its high bit here; the lowest one set is the first match
+        let zero = v.wrapping_sub(LO) & !v & HI;
+        if zero != 0 {
+            return Some(i + (zero.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
     }
-    out.to_mut()
+    bytes[i..].iter().position(|&b| b == x).map(|p| i + p)
+}
+
+/// The index of the first byte of `bytes` that is `x` or `y` or below `below` (at most 0x80),
+/// 8 bytes at a time.
+#[inline]
+fn find_stop(bytes: &[u8], x: u8, y: u8, below: u8) -> Option<usize> {
+    let (px, py, pb) = (LO * u64::from(x), LO * u64::from(y), LO * u64::from(below));
+    let mut i = 0;
+    while bytes.len() - i >= 8 {
+        let v = word(&bytes[i..]);
+        let (vx, vy) = (v ^ px, v ^ py);
+        // each term flags matching bytes; the lowest flag set is the first match
+        let hit =
+            (vx.wrapping_sub(LO) & !vx | vy.wrapping_sub(LO) & !vy | v.wrapping_sub(pb) & !v) & HI;
+        if hit != 0 {
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&b| b == x || b == y || b < below)
+        .map(|p| i + p)
+}
+
+/// Whether an attribute value needs XML 1.0 normalisation: it holds an `&` or a control
+/// character (tab, line break...). Word-wise, like [`find_byte`].
+#[inline]
+fn needs_normalizing(bytes: &[u8]) -> bool {
+    let amp = LO * u64::from(b'&');
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let v = word(c);
+        let x = v ^ amp;
+        let is_amp = x.wrapping_sub(LO) & !x & HI;
+        let is_control = v.wrapping_sub(LO * 0x20) & !v & HI;
+        if is_amp | is_control != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b == b'&' || b < 0x20)
+}
+
+/// `s` as a number when it is 1 to 19 ASCII digits (what `parse` would give, without its
+/// generic path); `None` for anything else, which the caller reads the general way.
+#[inline]
+fn plain_u64(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 {
+        return None;
+    }
+    let mut n = 0u64;
+    for &b in s.as_bytes() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(d);
+    }
+    Some(n)
 }
 
 /// The attributes of `el`, without quick-xml's duplicate check (it allocates per element; a
@@ -387,9 +499,14 @@ pub fn decode_one<T: XmlModel>(body: &[u8], what: &str) -> Result<T> {
 
 /// Reads `<response><wrapper ...><T/>...</wrapper></response>`; `T` elements directly under
 /// `<response>` are accepted too.
-fn decode_wrapped<T: XmlModel>(body: &[u8], what: &str, wrapper: &str) -> Result<Vec<T>> {
+fn decode_wrapped<T: XmlModel>(
+    body: &[u8],
+    what: &str,
+    wrapper: &str,
+    reserve: usize,
+) -> Result<Vec<T>> {
     let (mut doc, root) = XmlReader::open(body, what, "response")?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(reserve);
     while let Some(el) = doc.child(&root)? {
         if el.name() == wrapper {
             while let Some(item) = doc.child(&el)? {
@@ -411,12 +528,12 @@ fn decode_wrapped<T: XmlModel>(body: &[u8], what: &str, wrapper: &str) -> Result
 
 /// Members of a group chat: `<response><members href><member/>...</members></response>`.
 pub fn decode_members(body: &[u8], what: &str) -> Result<Vec<Member>> {
-    decode_wrapped(body, what, "members")
+    decode_wrapped(body, what, "members", 0)
 }
 
 /// Peers of a group: `<response><peers href><peer id/>...</peers></response>` → group ids.
 pub fn decode_peers(body: &[u8], what: &str) -> Result<Vec<u64>> {
-    Ok(decode_wrapped::<Peer>(body, what, "peers")?
+    Ok(decode_wrapped::<Peer>(body, what, "peers", 0)?
         .into_iter()
         .map(|p| p.0)
         .collect())
@@ -429,7 +546,19 @@ pub fn decode_peer(body: &[u8], what: &str) -> Result<u64> {
 
 /// A week's messages: `<response><messages><message/>...</messages></response>`.
 pub fn decode_messages(body: &[u8], what: &str) -> Result<Vec<Message>> {
-    decode_wrapped(body, what, "messages")
+    decode_wrapped(body, what, "messages", message_estimate(body))
+}
+
+/// Room to reserve for the messages of `body`: every `<message>` has a start and an end tag,
+/// so half the `<` count (a vectorised count, cheap next to the parse), capped so that a
+/// document of other elements cannot make it reserve much.
+fn message_estimate(body: &[u8]) -> usize {
+    const MAX: usize = 1 << 16;
+    let lt: usize = body
+        .chunks(255)
+        .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == b'<'))))
+        .sum();
+    (lt / 2).min(MAX)
 }
 
 /// A message block as sent in a delete's `block` parameter (after Base64): `<messages>` holding
@@ -832,14 +961,10 @@ impl XmlModel for Message {
     const TAG: &'static str = "message";
     fn read(doc: &mut XmlReader<'_>, el: XmlElement<'_>) -> Result<Self> {
         let mut m = Message::default();
-        doc.attrs(&el, |d, k, v| {
-            match k {
-                "timestamp" => m.timestamp = d.parse_number("message timestamp", &v)?,
-                "from" => m.from = v.into_owned(),
-                _ => {}
-            }
-            Ok(())
-        })?;
+        if !message_attrs_plain(doc, &el, &mut m)? {
+            m = Message::default();
+            message_attrs(doc, &el, &mut m)?;
+        }
         m.text = doc.text(&el)?;
         Ok(m)
     }
@@ -851,6 +976,81 @@ impl XmlModel for Message {
             escape(&self.from),
             escape(&self.text)
         );
+    }
+}
+
+/// A message's attributes the general way (`attrs`, unrolled: a timestamp of plain digits is
+/// read as is, `from` is copied once at its exact size).
+fn message_attrs(doc: &XmlReader<'_>, el: &XmlElement<'_>, m: &mut Message) -> Result<()> {
+    for a in attributes(el) {
+        let a = a.map_err(|e| doc.error(&format!("malformed attribute ({e})")))?;
+        match a.key.0 {
+            "timestamp" => {
+                m.timestamp = match plain_u64(&a.value) {
+                    Some(n) => n,
+                    None => doc.parse_number("message timestamp", &doc.value_cow(&a)?)?,
+                };
+            }
+            "from" => m.from = doc.value_cow(&a)?.into_owned(),
+            _ => {
+                doc.value_cow(&a)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A message's attributes, read straight from the start tag when it is plain: every attribute
+/// `key="value"` (or `'value'`) with no whitespace around `=`, and no value needing
+/// normalisation. Those tags are split exactly as quick-xml splits them; for anything else
+/// (or an attribute to unescape) it returns `false` having kept nothing, and the caller reads
+/// the attributes with [`message_attrs`], errors included.
+#[inline]
+fn message_attrs_plain(doc: &XmlReader<'_>, el: &XmlElement<'_>, m: &mut Message) -> Result<bool> {
+    let raw = el.start.attributes_raw();
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    loop {
+        // quick-xml's whitespace: space, tab, CR, LF
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\n') {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return Ok(true);
+        }
+        // the key runs to `=`; an empty key, or a control character or whitespace first: the
+        // general way
+        let key_start = i;
+        match find_stop(&bytes[i..], b'=', b'=', 0x21) {
+            Some(n) if n > 0 && bytes[i + n] == b'=' => i += n,
+            _ => return Ok(false),
+        }
+        let key = &raw[key_start..i];
+        let Some(&quote) = bytes.get(i + 1) else {
+            return Ok(false);
+        };
+        if quote != b'"' && quote != b'\'' {
+            return Ok(false);
+        }
+        // the value runs to the closing quote; an `&` or a control character first: the
+        // general way (it needs normalising)
+        let value_start = i + 2;
+        let len = match find_stop(&bytes[value_start..], quote, b'&', 0x20) {
+            Some(n) if bytes[value_start + n] == quote => n,
+            _ => return Ok(false),
+        };
+        let value = &raw[value_start..value_start + len];
+        i = value_start + len + 1;
+        match key {
+            "timestamp" => {
+                m.timestamp = match plain_u64(value) {
+                    Some(n) => n,
+                    None => doc.parse_number("message timestamp", value)?,
+                };
+            }
+            "from" => m.from = value.to_owned(),
+            _ => {}
+        }
     }
 }
 
@@ -999,5 +1199,142 @@ impl XmlModel for Presence {
             d.write(out);
         }
         out.push_str("</devices></presence>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_wise_scans_agree_with_a_plain_search() {
+        let samples: [&[u8]; 7] = [
+            b"",
+            b"abc",
+            b"abcdefgh<",
+            b"0123456789abcdef\r",
+            b"a\xc3\xa9\xe2\x82\xac<&\"'\t",
+            b"\x80\x80\x80\x80\x80\x80\x80\x80\x80=",
+            b"&&&&&&&&&&&&&&&&&&&&",
+        ];
+        for s in samples {
+            for start in 0..s.len() {
+                let s = &s[start..];
+                for x in [b'<', b'\r', b'&', b'=', b'"'] {
+                    assert_eq!(find_byte(s, x), s.iter().position(|&b| b == x), "{s:?} {x}");
+                    let stop = s.iter().position(|&b| b == x || b == b'&' || b < 0x21);
+                    assert_eq!(find_stop(s, x, b'&', 0x21), stop, "{s:?} {x}");
+                }
+                let special = s.iter().any(|&b| b == b'&' || b < 0x20);
+                assert_eq!(needs_normalizing(s), special, "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn plain_digits_only() {
+        assert_eq!(plain_u64("1464200972389"), Some(1_464_200_972_389));
+        assert_eq!(plain_u64("0"), Some(0));
+        assert_eq!(
+            plain_u64("9999999999999999999"),
+            Some(9_999_999_999_999_999_999)
+        );
+        for s in ["", "+1", "-1", " 1", "1 ", "1a", "18446744073709551615"] {
+            assert_eq!(plain_u64(s), None, "{s:?}");
+        }
+    }
+
+    fn one(tag: &str) -> Result<Message> {
+        let body = format!("<response><messages>{tag}</messages></response>");
+        decode_messages(body.as_bytes(), "t").map(|mut v| v.remove(0))
+    }
+
+    /// The direct read of plain start tags gives what quick-xml's attribute reader gives.
+    #[test]
+    fn plain_tags_read_like_the_general_way() {
+        let tags = [
+            r#"<message timestamp="12" from="a@d">x</message>"#,
+            r#"<message from='a"b' timestamp='007'>x</message>"#,
+            r#"<message timestamp="12"from="a@d">x</message>"#,
+            "<message\ttimestamp=\"12\"\n from=\"a@d\" >x</message>",
+            r#"<message timestamp = "12" from="a">x</message>"#,
+            r#"<message from="a&amp;b" timestamp="&#49;2">x</message>"#,
+            "<message from=\"a\tb\" timestamp=\" 12 \">x</message>",
+            r#"<message timestamp="" from="">x</message>"#,
+            r#"<message timestamp="12" from="a" from="b" x="&lt;">x</message>"#,
+            r#"<message ="1" timestamp="12">x</message>"#,
+            r#"<message timestamp="99999999999999999999">x</message>"#,
+            r#"<message timestamp="12" from="a@d" bad="&nope;">x</message>"#,
+            r#"<message timestamp="12" from=a>x</message>"#,
+            r#"<message timestamp="12" from>x</message>"#,
+            r#"<message timestamp="1x">x</message>"#,
+            r#"<message timestamp="12" from="é€"/>"#,
+        ];
+        for tag in tags {
+            let body = format!("<response><messages>{tag}</messages></response>");
+            let (mut doc, root) = XmlReader::open(body.as_bytes(), "t", "response").unwrap();
+            let wrapper = doc.child(&root).unwrap().unwrap();
+            let el = doc.child(&wrapper).unwrap().unwrap();
+            let mut general = Message::default();
+            let general = message_attrs(&doc, &el, &mut general).map(|()| general);
+            let mut plain = Message::default();
+            match message_attrs_plain(&doc, &el, &mut plain) {
+                Ok(true) => assert_eq!(general.ok(), Some(plain), "{tag}"),
+                Ok(false) => {}
+                Err(e) => assert_eq!(
+                    general.err().map(|g| g.to_string()),
+                    Some(e.to_string()),
+                    "{tag}"
+                ),
+            }
+            // and the whole decode agrees with the general way
+            match one(tag) {
+                Ok(m) => assert_eq!(m.timestamp, general_ts(tag), "{tag}"),
+                Err(e) => assert!(matches!(e, Error::Decode { .. }), "{tag}: {e}"),
+            }
+        }
+        let m = one(r#"<message from="a&amp;b" timestamp="&#49;2">x</message>"#).unwrap();
+        assert_eq!((m.timestamp, m.from.as_str()), (12, "a&b"));
+        let m = one("<message from=\"a\tb\" timestamp=\" 12 \">x</message>").unwrap();
+        assert_eq!((m.timestamp, m.from.as_str()), (12, "a b"));
+        assert!(one(r#"<message timestamp="12" from="a@d" bad="&nope;">x</message>"#).is_err());
+        assert!(one(r#"<message timestamp="12" from=a>x</message>"#).is_err());
+        assert!(one(r#"<message timestamp="1x">x</message>"#).is_err());
+    }
+
+    fn general_ts(tag: &str) -> u64 {
+        let body = format!("<response><messages>{tag}</messages></response>");
+        let (mut doc, root) = XmlReader::open(body.as_bytes(), "t", "response").unwrap();
+        let wrapper = doc.child(&root).unwrap().unwrap();
+        let el = doc.child(&wrapper).unwrap().unwrap();
+        let mut m = Message::default();
+        message_attrs(&doc, &el, &mut m).unwrap();
+        m.timestamp
+    }
+
+    #[test]
+    fn text_joined_from_runs_entities_cdata_and_line_ends() {
+        let cases = [
+            ("plain", "plain"),
+            ("&lt;3 &amp; see you", "<3 & see you"),
+            ("it&apos;s", "it's"),
+            ("&quot;Blue&quot;", "\"Blue\""),
+            ("a<![CDATA[<b>&amp;]]>c&#x20AC;", "a<b>&amp;c€"),
+            ("<![CDATA[x]]>&#49;<!-- c -->y", "x1y"),
+            ("l1\r\nl2\rl3&#13;", "l1\nl2\nl3\r"),
+            ("&#x1F600;", "😀"),
+            ("", ""),
+        ];
+        for (xml, text) in cases {
+            let m = one(&format!(
+                r#"<message timestamp="1" from="f">{xml}</message>"#
+            ))
+            .unwrap();
+            assert_eq!(m.text, text, "{xml}");
+        }
+        for bad in ["&nope;", "&#0;", "a&#xZZ;"] {
+            let tag = format!(r#"<message timestamp="1" from="f">{bad}</message>"#);
+            assert!(matches!(one(&tag), Err(Error::Decode { .. })), "{bad}");
+        }
     }
 }
