@@ -11,6 +11,7 @@ mod group;
 mod groupchat;
 mod harness;
 mod media;
+mod user;
 
 use harness::{App, Home, server_counts};
 use trillian_sandbox::{Config, Sandbox};
