@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F)"
 # XML list decoding against a raw event scan; the streaming upload encoder against plain Base64.
 cargo bench -p trillian-api --bench decode
+cargo bench -p trillian-api --bench ratios
 # The sandbox under 50 concurrent connections on loopback (req/s, p99, errors).
 cargo bench -p trillian-sandbox --bench load
 # Thumbnails beside vipsthumbnail and ImageMagick; a 256 MiB upload's throughput and peak memory.
 cargo bench -p trillian-core --bench media
+# Users screen at 100,000 users (load, page, sort, search); 10,000-user CSV import beside sequential calls and curl.
+cargo bench -p trillian-core --bench users
