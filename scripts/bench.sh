@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F)"
 # XML list decoding against a raw event scan; the streaming upload encoder against plain Base64.
 cargo bench -p trillian-api --bench decode
+cargo bench -p trillian-api --bench ratios
 # The sandbox under 50 concurrent connections on loopback (req/s, p99, errors).
 cargo bench -p trillian-sandbox --bench load
 # Thumbnails beside vipsthumbnail and ImageMagick; a 256 MiB upload's throughput and peak memory.
