@@ -1,15 +1,15 @@
 //! What a command runs with: the output printer, the profiles (through trillian-core) and an API
 //! client for the chosen server.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use trillian_api::{Client, ClientBuilder};
+use trillian_api::{Client, ClientBuilder, RawResponse};
 use trillian_core::{Core, JournalOutcome, Keychain, Paths, Profile};
 
 use crate::cli::Global;
 use crate::error::{Error, Result};
-use crate::output::Printer;
+use crate::output::{Format, Printer};
 use crate::secret;
 
 pub struct Context {
@@ -17,6 +17,8 @@ pub struct Context {
     pub printer: Printer,
     /// The profile a client was lent for, to journal the command's action under it.
     used_profile: Mutex<Option<(Core, String)>>,
+    /// With `--output xml`: every XML answer the client read, exactly as the server sent it.
+    raw: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
 impl Context {
@@ -26,7 +28,29 @@ impl Context {
             global,
             printer,
             used_profile: Mutex::new(None),
+            raw: Arc::default(),
         }
+    }
+
+    /// The XML answers collected for `--output xml` so far (taken: a second call gets the later
+    /// ones only).
+    pub fn raw_answers(&self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut *self.raw.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The settings of this invocation on a client builder: `--timeout`, and for
+    /// `--output xml` a sink collecting the server's raw XML answers.
+    fn adjust(&self, builder: ClientBuilder) -> ClientBuilder {
+        let builder = with_timeout(builder, self.global.timeout);
+        if self.global.output != Format::Xml {
+            return builder;
+        }
+        let raw = self.raw.clone();
+        builder.raw_response_sink(move |answer: &RawResponse<'_>| {
+            raw.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(answer.body.to_vec());
+        })
     }
 
     /// Adds the command's action to the app's local journal of admin actions, when it went
@@ -86,7 +110,10 @@ impl Context {
                     secret::TOKEN_ENV
                 ))
             })?;
-            return one_off_client(url, domain, token, self.global.timeout);
+            let token = trillian_api::Token::new(token);
+            let builder = Client::builder(url, domain, token)
+                .user_agent(concat!("trillian-cli/", env!("CARGO_PKG_VERSION")));
+            return Ok(self.adjust(builder).build()?);
         }
         let core = self.core()?;
         let profile = match &self.global.profile {
@@ -99,17 +126,14 @@ impl Context {
                 )
             })?,
         };
-        let client = profile_client(&core, &profile, self.global.timeout).await?;
+        let client = if self.global.timeout.is_none() && self.global.output != Format::Xml {
+            core.client(&profile.id).await?
+        } else {
+            core.client_with(&profile.id, |b| self.adjust(b)).await?
+        };
         *self.used_profile.lock().unwrap_or_else(|p| p.into_inner()) = Some((core, profile.id));
         Ok(client)
     }
-}
-
-fn one_off_client(url: &str, domain: &str, token: String, timeout: Option<u64>) -> Result<Client> {
-    let token = trillian_api::Token::new(token);
-    let builder = Client::builder(url, domain, token)
-        .user_agent(concat!("trillian-cli/", env!("CARGO_PKG_VERSION")));
-    Ok(with_timeout(builder, timeout).build()?)
 }
 
 /// `--timeout`: one limit for connecting, each read and the whole answer.
@@ -124,15 +148,4 @@ fn with_timeout(builder: ClientBuilder, timeout: Option<u64>) -> ClientBuilder {
         }
         None => builder,
     }
-}
-
-/// A client for a saved profile, lent by trillian-core: the token stays inside it.
-async fn profile_client(core: &Core, profile: &Profile, timeout: Option<u64>) -> Result<Client> {
-    Ok(match timeout {
-        Some(_) => {
-            core.client_with(&profile.id, |b| with_timeout(b, timeout))
-                .await?
-        }
-        None => core.client(&profile.id).await?,
-    })
 }

@@ -64,14 +64,7 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
-    if cli.global.output == output::Format::Xml {
-        // Checked before anything is done, so that no change is made whose answer cannot be shown.
-        return Err(Error::Usage(
-            "--output xml: the API client (trillian-api) does not expose the server's raw answer \
-             yet; use --output json"
-                .to_owned(),
-        ));
-    }
+    let xml = cli.global.output == output::Format::Xml;
     let ctx = Context::new(cli.global);
     let journal_entry = cli.command.journal_entry();
     let result = match cli.command {
@@ -89,5 +82,28 @@ pub async fn run(cli: Cli) -> Result<()> {
     if let Some((action, target)) = journal_entry {
         ctx.journal(&action, &target, &result);
     }
+    if xml && result.is_ok() {
+        print_raw_answers(&ctx.raw_answers())?;
+    }
     result
+}
+
+/// `--output xml`: the server's own XML answers of the command, byte for byte (a newline after
+/// each that lacks one), or a clear note when there was none (a 204, a file, a local command).
+fn print_raw_answers(answers: &[Vec<u8>]) -> Result<()> {
+    if answers.is_empty() {
+        eprintln!(
+            "trillian: --output xml: the server's answer to this command is not XML (no XML \
+             document was received), nothing to print"
+        );
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    for body in answers {
+        out.write_all(body).map_err(Error::stdout)?;
+        if !body.ends_with(b"\n") {
+            out.write_all(b"\n").map_err(Error::stdout)?;
+        }
+    }
+    out.flush().map_err(Error::stdout)
 }

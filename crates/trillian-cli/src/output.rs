@@ -1,5 +1,8 @@
 //! What a command prints on standard output: a readable table, one JSON document, or the server's
-//! own XML answer.
+//! own XML answer (`--output xml`: the records are not printed; the command's raw XML answers,
+//! collected by the client, are printed once it is done — see [`Context::raw_answers`]).
+//!
+//! [`Context::raw_answers`]: crate::context::Context::raw_answers
 //!
 //! Every record a command prints is a small view struct of this crate (not the client's model), so
 //! that the JSON field names are this tool's stable contract, documented in the README, and do not
@@ -21,8 +24,7 @@ pub enum Format {
     Table,
     /// One JSON document with stable field names, for scripts.
     Json,
-    /// The server's own XML answer, for debugging (refused for now: the client does not expose
-    /// raw answers yet).
+    /// The server's own XML answer(s), byte for byte, for debugging.
     Xml,
 }
 
@@ -54,7 +56,9 @@ impl Printer {
         let mut out = io::stdout().lock();
         match self.format {
             Format::Json => write_json(&mut out, rows)?,
-            Format::Table | Format::Xml => {
+            // the server's own answer is printed instead, once the command is done
+            Format::Xml => {}
+            Format::Table => {
                 let body: Vec<Vec<String>> = rows.iter().map(Record::cells).collect();
                 write_table(&mut out, R::COLUMNS, &body).map_err(Error::stdout)?;
             }
@@ -67,7 +71,8 @@ impl Printer {
         let mut out = io::stdout().lock();
         match self.format {
             Format::Json => write_json(&mut out, record)?,
-            Format::Table | Format::Xml => {
+            Format::Xml => {}
+            Format::Table => {
                 let cells = record.cells();
                 let width = R::COLUMNS
                     .iter()
@@ -84,6 +89,9 @@ impl Printer {
 
     /// Prints any serialisable document as JSON (reports that are not records).
     pub fn value<T: Serialize>(&self, value: &T) -> Result<()> {
+        if self.format == Format::Xml {
+            return Ok(());
+        }
         write_json(&mut io::stdout().lock(), value)
     }
 
@@ -92,9 +100,11 @@ impl Printer {
         let mut out = io::stdout().lock();
         match self.format {
             Format::Json => write_json(&mut out, outcome)?,
-            Format::Table | Format::Xml => {
+            Format::Table => {
                 writeln!(out, "{}", outcome.message).map_err(Error::stdout)?;
             }
+            // standard output is kept for XML; what was done still shows
+            Format::Xml => eprintln!("trillian: {}", printable(&outcome.message)),
         }
         Ok(())
     }

@@ -135,15 +135,31 @@ fn group_lifecycle_and_peers() {
 }
 
 #[test]
-fn xml_output_is_refused_before_any_change() {
-    // The client does not expose the server's raw answer yet: `--output xml` is refused up
-    // front (usage), so that no change is made whose answer could not be shown.
+fn xml_output_prints_the_servers_own_answer() {
     let inv = Invocation::admin();
+    let im = format!("{}@{}", unique("xml"), crate::common::DOMAIN);
+    inv.clone()
+        .stdin("s3cret-pass\n")
+        .run(&["users", "create", &im, "--password-stdin"])
+        .ok();
+    let got = inv.run(&["--output", "xml", "users", "get", &im]).ok();
+    assert!(
+        got.stdout.contains(&format!("<user name=\"{im}\"")),
+        "the server's XML: {}",
+        got.stdout
+    );
+    assert!(
+        got.stdout.trim_start().starts_with('<'),
+        "nothing but XML on stdout: {}",
+        got.stdout
+    );
+
+    // a 204 has no XML to show: said so, and the change is still made
     let name = unique("xml");
-    let run = inv
+    let created = inv
         .run(&[
             "--output",
-            "xml",
+            "json",
             "groups",
             "create",
             "--displayname",
@@ -151,21 +167,19 @@ fn xml_output_is_refused_before_any_change() {
             "--name",
             &name,
         ])
-        .code(2);
+        .ok()
+        .json();
+    let id = created["id"].to_string();
+    let deleted = inv
+        .run(&["--output", "xml", "groups", "delete", &id, "--yes"])
+        .ok();
+    assert!(deleted.stdout.is_empty(), "no XML: {}", deleted.stdout);
     assert!(
-        run.stderr.contains("--output json"),
-        "says what to use: {}",
-        run.stderr
+        deleted.stderr.contains("not XML"),
+        "says the answer is not XML: {}",
+        deleted.stderr
     );
-    let list = inv.run(&["--output", "json", "groups", "list"]).ok().json();
-    assert!(
-        !list
-            .as_array()
-            .expect("array")
-            .iter()
-            .any(|g| g["name"] == name.as_str()),
-        "nothing was created"
-    );
+    inv.run(&["groups", "get", &id]).code(1);
 }
 
 #[test]
