@@ -93,6 +93,14 @@ fn profile_add_through_stdin_then_use_it() {
         "the active profile reaches the same server"
     );
     inv.run(&["--timeout", "5", "users", "list"]).ok();
+    // --output xml through a profile: the server's own answer (and never the stored token)
+    let xml = inv.run(&["--output", "xml", "groups", "list"]).ok();
+    assert!(
+        xml.stdout.contains("<group") && xml.stdout.contains(&name),
+        "the server's XML: {}",
+        xml.stdout
+    );
+    assert!(!xml.stdout.contains(&s.admin_token), "no token in the XML");
 
     // A second profile with a wrong token: auth error, and the sentinel never printed.
     let mut wrong = inv
