@@ -2,6 +2,8 @@
 //! socket (`Sandbox::start` on 127.0.0.1:0), including ids with `/`, `+`, `=`, `#`, `?`, `%2F`,
 //! spaces and non-ASCII characters round-tripping.
 
+mod soak;
+
 use trillian_api::{
     Client, Error, Expand, GroupChatFlags, GroupChatUpdate, GroupUpdate, MediaUpload, MemberFlags,
     NewGroup, NewGroupChat, NewPolicy, NewUser, PolicyItems, PolicyUpdate, PresenceStatus,

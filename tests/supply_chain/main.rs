@@ -119,3 +119,79 @@ fn the_check_catches_an_old_version() {
     assert!(bad[0].starts_with("tauri 2.11.0"), "{bad:?}");
     assert!(bad[1].starts_with("image 0.25.7-rc.1"), "{bad:?}");
 }
+
+/// RELIABILITY.md 20: no AVIF decoder is compiled in (it ignores `image::Limits`).
+#[test]
+fn no_avif_decoder_is_locked() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
+    let lock = std::fs::read_to_string(&path).expect("the workspace Cargo.lock is readable");
+    let avif: Vec<_> = locked_packages(&lock)
+        .into_iter()
+        .filter(|(n, _)| {
+            [
+                "ravif",
+                "rav1e",
+                "dav1d",
+                "dav1d-sys",
+                "libavif",
+                "avif-decode",
+            ]
+            .contains(&n.as_str())
+        })
+        .collect();
+    assert!(
+        avif.is_empty(),
+        "AVIF crates locked: {avif:?} (turn off image's avif feature)"
+    );
+}
+
+/// RELIABILITY.md 18: no code path disables TLS verification. Every Rust source of the
+/// workspace is read; the calls that would do it must not appear.
+#[test]
+fn no_source_disables_certificate_verification() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let forbidden = [
+        concat!("danger_accept_invalid", "_certs"),
+        concat!("danger_accept_invalid", "_hostnames"),
+        concat!(".dangerous", "()"),
+        concat!("NoCertificate", "Verification"),
+    ];
+    let mut found = Vec::new();
+    let mut read = 0usize;
+    let mut stack = vec![
+        root.join("crates"),
+        root.join("src-tauri/src"),
+        root.join("tests"),
+    ];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if name != "target" && name != "node_modules" {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                read += 1;
+                for f in forbidden {
+                    if text.contains(f) {
+                        found.push(format!("{}: {f}", path.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        read > 50,
+        "only {read} Rust sources read; is the walk broken?"
+    );
+    assert!(
+        found.is_empty(),
+        "TLS verification disabled in:\n{}",
+        found.join("\n")
+    );
+}
