@@ -67,21 +67,6 @@ impl UserColumn {
         UserColumn::Status,
         UserColumn::Created,
     ];
-
-    fn compare(self, a: &UserRow, b: &UserRow) -> Ordering {
-        let primary = match self {
-            UserColumn::Address => Ordering::Equal,
-            UserColumn::DisplayName => text_order(&a.display_name, &b.display_name),
-            UserColumn::Email => text_order(&a.email, &b.email),
-            UserColumn::Group => text_order(&a.group_name, &b.group_name),
-            UserColumn::Policy => text_order(&a.policy_name, &b.policy_name),
-            UserColumn::Disabled => a.disabled.cmp(&b.disabled),
-            UserColumn::Status => a.status.cmp(&b.status),
-            UserColumn::Created => a.created_at.cmp(&b.created_at),
-        };
-        // Ties (and the address column itself) are ordered by address, which is unique.
-        primary.then_with(|| text_order(&a.address, &b.address))
-    }
 }
 
 /// Case-insensitive order for text columns, exact bytes as the tie-break.
@@ -189,22 +174,83 @@ pub struct UserFacets {
 
 struct Entry {
     row: UserRow,
-    /// Lowercase text columns joined, for search.
+    /// Lowercase text columns joined by U+0001, for search; also the sort keys.
     haystack: String,
+    /// Where each text column's lowercase form sits in `haystack` (see [`TEXT`]).
+    spans: [(u32, u32); 5],
+}
+
+/// The text columns, in `haystack` order.
+const TEXT: [UserColumn; 5] = [
+    UserColumn::Address,
+    UserColumn::DisplayName,
+    UserColumn::Email,
+    UserColumn::Group,
+    UserColumn::Policy,
+];
+
+fn text_of(row: &UserRow, i: usize) -> &str {
+    match i {
+        0 => &row.address,
+        1 => &row.display_name,
+        2 => &row.email,
+        3 => &row.group_name,
+        _ => &row.policy_name,
+    }
 }
 
 impl Entry {
     fn new(row: UserRow) -> Entry {
-        let haystack = [
-            row.address.as_str(),
-            &row.display_name,
-            &row.email,
-            &row.group_name,
-            &row.policy_name,
-        ]
-        .join("\u{1}")
-        .to_lowercase();
-        Entry { row, haystack }
+        let mut haystack = String::new();
+        let mut spans = [(0u32, 0u32); 5];
+        for (i, span) in spans.iter_mut().enumerate() {
+            if i > 0 {
+                haystack.push('\u{1}');
+            }
+            let start = haystack.len();
+            haystack.extend(text_of(&row, i).chars().flat_map(char::to_lowercase));
+            let end = haystack.len();
+            *span = (
+                u32::try_from(start).unwrap_or(u32::MAX),
+                u32::try_from(end).unwrap_or(u32::MAX),
+            );
+        }
+        Entry {
+            row,
+            haystack,
+            spans,
+        }
+    }
+
+    /// The lowercase form of text column `i`.
+    fn key(&self, i: usize) -> &str {
+        let (start, end) = self.spans.get(i).copied().unwrap_or_default();
+        self.haystack
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    /// Case-insensitive order of text column `i`, exact text as the tie-break.
+    fn text_cmp(&self, other: &Entry, i: usize) -> Ordering {
+        self.key(i)
+            .cmp(other.key(i))
+            .then_with(|| text_of(&self.row, i).cmp(text_of(&other.row, i)))
+    }
+
+    fn compare(&self, other: &Entry, column: UserColumn) -> Ordering {
+        let (a, b) = (&self.row, &other.row);
+        let primary = match column {
+            UserColumn::Disabled => a.disabled.cmp(&b.disabled),
+            UserColumn::Status => a.status.cmp(&b.status),
+            UserColumn::Created => a.created_at.cmp(&b.created_at),
+            UserColumn::Address => Ordering::Equal,
+            text => TEXT
+                .iter()
+                .position(|&c| c == text)
+                .map_or(Ordering::Equal, |i| self.text_cmp(other, i)),
+        };
+        // Ties (and the address column itself) are ordered by address, which is unique.
+        primary.then_with(|| self.text_cmp(other, 0))
     }
 }
 
@@ -365,7 +411,7 @@ impl Table {
             .collect();
         order.sort_unstable_by(
             |&a, &b| match (entries.get(a as usize), entries.get(b as usize)) {
-                (Some(a), Some(b)) => column.compare(&a.row, &b.row),
+                (Some(a), Some(b)) => a.compare(b, column),
                 _ => Ordering::Equal,
             },
         );
