@@ -499,14 +499,9 @@ pub fn decode_one<T: XmlModel>(body: &[u8], what: &str) -> Result<T> {
 
 /// Reads `<response><wrapper ...><T/>...</wrapper></response>`; `T` elements directly under
 /// `<response>` are accepted too.
-fn decode_wrapped<T: XmlModel>(
-    body: &[u8],
-    what: &str,
-    wrapper: &str,
-    reserve: usize,
-) -> Result<Vec<T>> {
+fn decode_wrapped<T: XmlModel>(body: &[u8], what: &str, wrapper: &str) -> Result<Vec<T>> {
     let (mut doc, root) = XmlReader::open(body, what, "response")?;
-    let mut out = Vec::with_capacity(reserve);
+    let mut out = Vec::new();
     while let Some(el) = doc.child(&root)? {
         if el.name() == wrapper {
             while let Some(item) = doc.child(&el)? {
@@ -528,12 +523,12 @@ fn decode_wrapped<T: XmlModel>(
 
 /// Members of a group chat: `<response><members href><member/>...</members></response>`.
 pub fn decode_members(body: &[u8], what: &str) -> Result<Vec<Member>> {
-    decode_wrapped(body, what, "members", 0)
+    decode_wrapped(body, what, "members")
 }
 
 /// Peers of a group: `<response><peers href><peer id/>...</peers></response>` → group ids.
 pub fn decode_peers(body: &[u8], what: &str) -> Result<Vec<u64>> {
-    Ok(decode_wrapped::<Peer>(body, what, "peers", 0)?
+    Ok(decode_wrapped::<Peer>(body, what, "peers")?
         .into_iter()
         .map(|p| p.0)
         .collect())
@@ -546,19 +541,7 @@ pub fn decode_peer(body: &[u8], what: &str) -> Result<u64> {
 
 /// A week's messages: `<response><messages><message/>...</messages></response>`.
 pub fn decode_messages(body: &[u8], what: &str) -> Result<Vec<Message>> {
-    decode_wrapped(body, what, "messages", message_estimate(body))
-}
-
-/// Room to reserve for the messages of `body`: every `<message>` has a start and an end tag,
-/// so half the `<` count (a vectorised count, cheap next to the parse), capped so that a
-/// document of other elements cannot make it reserve much.
-fn message_estimate(body: &[u8]) -> usize {
-    const MAX: usize = 1 << 16;
-    let lt: usize = body
-        .chunks(255)
-        .map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(b == b'<'))))
-        .sum();
-    (lt / 2).min(MAX)
+    decode_wrapped(body, what, "messages")
 }
 
 /// A message block as sent in a delete's `block` parameter (after Base64): `<messages>` holding
