@@ -296,6 +296,22 @@ async fn a_peering_added_in_the_graph_is_applied_to_the_server() {
     let light = "document.documentElement.dataset.theme = 'light';";
     let _ = app.client.execute(light, vec![]).await;
 
+    // The layered layout (rows by the group tree), for a look.
+    let layout = app
+        .check(
+            app.wait_for(
+                Locator::XPath("//label[starts-with(normalize-space(),'Layout')]/select"),
+                "layout",
+            )
+            .await,
+        )
+        .await;
+    if let Err(e) = layout.select_by_value("layered").await {
+        app.fail_now(&format!("choosing the layered layout: {e}"))
+            .await;
+    }
+    app.screenshot("group-graph-layered").await;
+
     app.check(app.click("Apply 1 change").await).await;
     let result = app
         .wait_text("[aria-label='Apply result']", "apply result", |t| {
