@@ -194,9 +194,7 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
         .db
         .write(move |c| {
             let tx = c.transaction()?;
-            let seq: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM groupchat", [], |r| {
-                r.get(0)
-            })?;
+            let seq = groupchat::max_id(&tx)?;
             let name = new_name(&domain, &displayname, seq);
             let id = groupchat::insert(&tx, d, &name, &displayname, flags, &topic)?;
             tx.commit()?;
