@@ -52,7 +52,9 @@ pub fn get(
 
 /// The highest group chat id so far (0 for none): the seed of a new chat's name.
 pub fn max_id(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT coalesce(max(id), 0) FROM groupchat", [], |r| r.get(0))
+    conn.query_row("SELECT coalesce(max(id), 0) FROM groupchat", [], |r| {
+        r.get(0)
+    })
 }
 
 pub fn insert(
