@@ -1,300 +1,208 @@
-//! `… messages export`: a conversation's whole history, week by week, as JSON Lines or CSV. An
-//! exported file gets a checksum file beside it (`FILE.sha256`, in `sha256sum` format), so that
-//! an archive can be checked later.
+//! `… messages export`: a conversation's whole history, week by week, as HTML, JSON Lines or
+//! CSV, written by trillian-core's history export (the app's): files are written whole or not
+//! at all, CSV cells a spreadsheet would run as a formula get a `'`, and a manifest
+//! (`NAME.manifest.sha256`, in `sha256sum -c` format) sits beside the file.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use trillian_api::MessagesApi;
-use trillian_api::model::Message;
+use trillian_api::Client;
+use trillian_core::job::Cancel;
+use trillian_core::message::export::export_history_with;
+use trillian_core::message::{ExportFormat, ExportReport, ExportRequest, Owner as HistoryOwner};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::media::Owner;
 use crate::output::Outcome;
 
 /// The format of an exported history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// One JSON object a line: conversation, year, week, timestamp, from, text.
+    /// A readable page (text escaped), one table a week.
+    Html,
+    /// One JSON object a line: year, week, conversation_with, timestamp, time, from, text.
     Jsonl,
-    /// A header row, then one row a message with the same columns.
+    /// A header row, then one row a message (year, week, conversation_with, timestamp_ms,
+    /// time_utc, from, text).
     Csv,
 }
 
-/// One exported message.
-#[derive(Debug, Serialize)]
-struct Line<'a> {
-    conversation: &'a str,
-    year: i32,
-    week: u32,
-    /// Unix milliseconds.
-    timestamp: u64,
-    from: Cow<'a, str>,
-    text: Cow<'a, str>,
-}
-
-const CSV_HEADER: [&str; 6] = ["conversation", "year", "week", "timestamp", "from", "text"];
-
-/// The bytes of `messages` of one week in `format`; the CSV header goes before the first week.
-fn encode<'a>(
-    format: Format,
-    conversation: &'a str,
-    year: i32,
-    week: u32,
-    messages: &'a [Message],
-    header: bool,
-) -> Result<Vec<u8>> {
-    // CSV cells are defused for spreadsheets; JSON Lines keep the text exactly.
-    let cell = |text: &'a str| match format {
-        Format::Csv => crate::output::spreadsheet_safe(text),
-        Format::Jsonl => Cow::Borrowed(text),
-    };
-    let lines = messages.iter().map(|m| Line {
-        conversation,
-        year,
-        week,
-        timestamp: m.timestamp,
-        from: cell(&m.from),
-        text: cell(&m.text),
-    });
-    match format {
-        Format::Jsonl => {
-            let mut out = Vec::new();
-            for line in lines {
-                serde_json::to_writer(&mut out, &line).map_err(Error::Json)?;
-                out.push(b'\n');
-            }
-            Ok(out)
+impl Format {
+    fn core(self) -> ExportFormat {
+        match self {
+            Format::Html => ExportFormat::Html,
+            Format::Jsonl => ExportFormat::Jsonl,
+            Format::Csv => ExportFormat::Csv,
         }
-        Format::Csv => {
-            let csv_err = |e: csv::Error| Error::Csv {
-                what: "writing CSV".to_owned(),
-                reason: e.to_string(),
-            };
-            let mut writer = csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(Vec::new());
-            if header {
-                writer.write_record(CSV_HEADER).map_err(csv_err)?;
-            }
-            for line in lines {
-                writer.serialize(&line).map_err(csv_err)?;
-            }
-            writer
-                .into_inner()
-                .map_err(|e| Error::io("writing CSV", e.into_error()))
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
         }
     }
 }
 
-/// Exports every week of the conversation `messages` is about to `file` (with `FILE.sha256`)
-/// or standard output.
+/// Where `-f FILE` puts the export: FILE's folder, and FILE's name without the format's
+/// extension (core adds it back, and names the manifest after it).
+fn destination(file: &Path, format: Format) -> (PathBuf, String) {
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let base = name
+        .strip_suffix(&format!(".{}", format.extension()))
+        .map_or_else(|| name.clone(), str::to_owned);
+    (dir, base)
+}
+
+/// Exports every week of the history of `owner` to `file` (with its manifest) or standard
+/// output. Ctrl-C stops between weeks and leaves no file behind.
 pub async fn export(
-    messages: &MessagesApi<'_>,
+    client: &Client,
+    kind: Owner,
     owner: &str,
     format: Format,
     file: Option<&Path>,
     ctx: &Context,
 ) -> Result<()> {
-    // every conversation: a user with several correspondents has one per correspondent
-    let history = messages.conversations().await?;
-    let mut dest: Box<dyn AsyncWrite + Unpin + Send> = match file {
-        Some(path) => Box::new(
-            tokio::fs::File::create(path)
-                .await
-                .map_err(|e| Error::io(format!("creating {}", path.display()), e))?,
-        ),
-        None => Box::new(tokio::io::stdout()),
+    let history = match kind {
+        Owner::User => HistoryOwner::User {
+            im: owner.to_owned(),
+        },
+        Owner::Groupchat => HistoryOwner::GroupChat {
+            name: owner.to_owned(),
+        },
     };
-    let written = write_weeks(messages, &history, format, &mut dest).await;
-    let flushed = match written {
-        Ok(counts) => dest
-            .flush()
-            .await
-            .map(|()| counts)
-            .map_err(|e| write_error(file, e)),
-        Err(e) => Err(e),
+    let cancel = Cancel::new();
+    let stop = cancel.clone();
+    let stop_on_ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ntrillian: stopping the export: no file is kept");
+            stop.cancel();
+        }
+    });
+    let result = match file {
+        Some(path) => to_file(client, &history, format, path, &cancel, ctx).await,
+        None => to_stdout(client, &history, format, &cancel).await,
     };
-    drop(dest);
-    let (count, digest) = match flushed {
-        Ok(done) => done,
-        Err(e) => {
-            if let Some(path) = file {
-                let _ = tokio::fs::remove_file(path).await;
-            }
-            return Err(e);
-        }
-    };
-    let weeks: usize = history.iter().map(|h| h.weeks.len()).sum();
-    match file {
-        Some(path) => {
-            let sums = checksum_path(path);
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            tokio::fs::write(&sums, format!("{digest}  {name}\n"))
-                .await
-                .map_err(|e| Error::io(format!("writing {}", sums.display()), e))?;
-            ctx.printer.done(&Outcome::ok(format!(
-                "exported {count} messages in {weeks} weeks of {owner} to {} (SHA-256 {digest} in {})",
-                path.display(),
-                sums.display()
-            )))
-        }
-        None => {
-            eprintln!("trillian: exported {count} messages in {weeks} weeks (SHA-256 {digest})");
-            Ok(())
-        }
-    }
+    stop_on_ctrl_c.abort();
+    result
 }
 
-/// Writes every week; answers the message count and the hex SHA-256 of what was written.
-async fn write_weeks(
-    messages: &MessagesApi<'_>,
-    history: &[trillian_api::model::MessageHistory],
+async fn to_file(
+    client: &Client,
+    owner: &HistoryOwner,
     format: Format,
-    dest: &mut (dyn AsyncWrite + Unpin + Send),
-) -> Result<(usize, String)> {
-    let mut hasher = Sha256::new();
-    let mut count = 0;
-    let mut first = true;
-    for (history, week) in history
-        .iter()
-        .flat_map(|h| h.weeks.iter().map(move |w| (h, w)))
-    {
-        let batch = messages
-            .week(&history.conversation, week.year, week.week)
-            .await?;
-        let bytes = encode(
-            format,
-            &history.conversation,
-            week.year,
-            week.week,
-            &batch,
-            first,
-        )?;
-        first = false;
-        count += batch.len();
-        hasher.update(&bytes);
-        dest.write_all(&bytes)
-            .await
-            .map_err(|e| Error::io("writing the export", e))?;
-    }
-    if first && format == Format::Csv {
-        // No week at all: still a valid CSV file with its header.
-        let bytes = encode(format, "", 0, 0, &[], true)?;
-        hasher.update(&bytes);
-        dest.write_all(&bytes)
-            .await
-            .map_err(|e| Error::io("writing the export", e))?;
-    }
-    let digest = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((count, digest))
+    path: &Path,
+    cancel: &Cancel,
+    ctx: &Context,
+) -> Result<()> {
+    let (dir, base_name) = destination(path, format);
+    let request = ExportRequest {
+        weeks: None,
+        formats: vec![format.core()],
+        dir: dir.clone(),
+        base_name,
+    };
+    let report = export_history_with(client, owner, &request, cancel, |_| {}).await?;
+    let written = report
+        .files
+        .first()
+        .map(|f| (dir.join(&f.file), f.sha256.clone()))
+        .unwrap_or_default();
+    ctx.printer.done(&Outcome::ok(format!(
+        "exported {} messages in {} weeks of {} to {} (SHA-256 {} in {})",
+        report.messages,
+        report.weeks,
+        owner.id(),
+        written.0.display(),
+        written.1,
+        dir.join(&report.manifest).display()
+    )))
 }
 
-fn write_error(file: Option<&Path>, e: std::io::Error) -> Error {
-    match file {
-        Some(p) => Error::io(format!("writing {}", p.display()), e),
-        None => Error::stdout(e),
-    }
+/// Exports into a private temporary folder, then copies the file to standard output.
+async fn to_stdout(
+    client: &Client,
+    owner: &HistoryOwner,
+    format: Format,
+    cancel: &Cancel,
+) -> Result<()> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("trillian-export-{}-{nanos}", std::process::id()));
+    tokio::fs::create_dir(&dir)
+        .await
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let result = copy_out(client, owner, format, cancel, &dir).await;
+    let _ = tokio::fs::remove_dir_all(&dir).await;
+    let report = result?;
+    let digest = report
+        .files
+        .first()
+        .map(|f| f.sha256.as_str())
+        .unwrap_or_default();
+    eprintln!(
+        "trillian: exported {} messages in {} weeks (SHA-256 {digest})",
+        report.messages, report.weeks
+    );
+    Ok(())
 }
 
-/// `FILE.sha256` beside `FILE`.
-fn checksum_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".sha256");
-    PathBuf::from(name)
+async fn copy_out(
+    client: &Client,
+    owner: &HistoryOwner,
+    format: Format,
+    cancel: &Cancel,
+    dir: &Path,
+) -> Result<ExportReport> {
+    let request = ExportRequest {
+        weeks: None,
+        formats: vec![format.core()],
+        dir: dir.to_path_buf(),
+        base_name: "history".to_owned(),
+    };
+    let report = export_history_with(client, owner, &request, cancel, |_| {}).await?;
+    for f in &report.files {
+        let path = dir.join(&f.file);
+        let mut file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let mut out = tokio::io::stdout();
+        tokio::io::copy(&mut file, &mut out)
+            .await
+            .map_err(Error::stdout)?;
+        tokio::io::AsyncWriteExt::flush(&mut out)
+            .await
+            .map_err(Error::stdout)?;
+    }
+    Ok(report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn message(timestamp: u64, from: &str, text: &str) -> Message {
-        Message {
-            timestamp,
-            from: from.to_owned(),
-            text: text.to_owned(),
-        }
-    }
-
     #[test]
-    fn jsonl_has_one_object_a_line() {
-        let bytes = encode(
-            Format::Jsonl,
-            "c1",
-            2016,
-            20,
-            &[message(1, "a@x", "hi\nthere")],
-            true,
-        )
-        .unwrap();
-        let text = String::from_utf8(bytes).unwrap();
+    fn the_file_names_the_folder_and_the_base_name() {
         assert_eq!(
-            text,
-            "{\"conversation\":\"c1\",\"year\":2016,\"week\":20,\"timestamp\":1,\"from\":\"a@x\",\
-             \"text\":\"hi\\nthere\"}\n",
-            "newlines inside a message stay escaped: one message, one line"
+            destination(Path::new("/tmp/a.jsonl"), Format::Jsonl),
+            (PathBuf::from("/tmp"), "a".to_owned())
         );
-    }
-
-    #[test]
-    fn csv_header_only_before_the_first_week_and_quoting() {
-        let first = encode(
-            Format::Csv,
-            "c1",
-            2016,
-            20,
-            &[message(1, "a@x", "a, b")],
-            true,
-        )
-        .unwrap();
-        let next = encode(
-            Format::Csv,
-            "c1",
-            2016,
-            21,
-            &[message(2, "b@x", "ok")],
-            false,
-        )
-        .unwrap();
         assert_eq!(
-            String::from_utf8(first).unwrap(),
-            "conversation,year,week,timestamp,from,text\nc1,2016,20,1,a@x,\"a, b\"\n"
-        );
-        assert_eq!(String::from_utf8(next).unwrap(), "c1,2016,21,2,b@x,ok\n");
-    }
-
-    #[test]
-    fn csv_defuses_formulas_and_jsonl_keeps_the_text() {
-        let m = [message(1, "a@x", "=cmd|' /C calc'!A0")];
-        let csv = encode(Format::Csv, "c", 2016, 20, &m, false).unwrap();
-        assert_eq!(
-            String::from_utf8(csv).unwrap(),
-            "c,2016,20,1,a@x,'=cmd|' /C calc'!A0\n"
-        );
-        let jsonl = encode(Format::Jsonl, "c", 2016, 20, &m, false).unwrap();
-        assert!(
-            String::from_utf8(jsonl)
-                .unwrap()
-                .contains("\"text\":\"=cmd")
-        );
-    }
-
-    #[test]
-    fn checksum_file_sits_beside_the_export() {
-        assert_eq!(
-            checksum_path(Path::new("/tmp/a.jsonl")),
-            PathBuf::from("/tmp/a.jsonl.sha256")
+            destination(Path::new("a.txt"), Format::Csv),
+            (PathBuf::from("."), "a.txt".to_owned()),
+            "another extension stays part of the name"
         );
     }
 }

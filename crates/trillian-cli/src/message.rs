@@ -40,15 +40,16 @@ pub enum Command {
         /// The message text.
         message: String,
     },
-    /// Export the whole history, week by week, as JSON Lines or CSV, to a file (with a
-    /// FILE.sha256 checksum beside it) or standard output.
+    /// Export the whole history, week by week, as HTML, JSON Lines or CSV, to a file (with a
+    /// NAME.manifest.sha256 beside it) or standard output.
     Export {
         /// A user's IM address, or a group chat's name.
         owner: String,
         /// The format.
         #[arg(long, value_enum, default_value_t = history::Format::Jsonl)]
         format: history::Format,
-        /// Write to this file (and FILE.sha256) instead of standard output.
+        /// Write to this file (given the format's extension if it has another, with
+        /// NAME.manifest.sha256 beside it) instead of standard output.
         #[arg(long, short = 'f', value_name = "FILE")]
         file: Option<std::path::PathBuf>,
     },
@@ -213,10 +214,7 @@ pub async fn run(cmd: Command, kind: Owner, ctx: &Context) -> Result<()> {
             owner,
             format,
             file,
-        } => {
-            let messages = api(&client, kind, &owner);
-            history::export(&messages, &owner, format, file.as_deref(), ctx).await
-        }
+        } => history::export(&client, kind, &owner, format, file.as_deref(), ctx).await,
         Command::Send {
             owner,
             from,

@@ -123,35 +123,7 @@ impl Core {
     /// The weeks of a history with their counts, oldest first.
     pub async fn history(&self, owner: &Owner) -> Result<History> {
         let client = self.active_client().await?;
-        let convs = owner.api(&client).conversations().await?;
-        let mut weeks: Vec<WeekRow> = convs
-            .iter()
-            .flat_map(|h| {
-                h.weeks.iter().map(move |w| WeekRow {
-                    conversation: h.conversation.clone(),
-                    with: h.name.clone(),
-                    year: w.year,
-                    week: w.week,
-                    messages: w.messages,
-                    monday: WeekRef {
-                        year: w.year,
-                        week: w.week,
-                    }
-                    .monday()
-                    .unwrap_or_default(),
-                })
-            })
-            .collect();
-        weeks.sort_by(|a, b| (a.year, a.week, &a.with).cmp(&(b.year, b.week, &b.with)));
-        Ok(History {
-            conversations: convs
-                .into_iter()
-                .map(|h| h.conversation)
-                .filter(|c| !c.is_empty())
-                .collect(),
-            total_messages: weeks.iter().map(|w| w.messages).sum(),
-            weeks,
-        })
+        history_with(&client, owner).await
     }
 
     /// The messages of one week, in time order.
@@ -162,12 +134,7 @@ impl Core {
         week: WeekRef,
     ) -> Result<Vec<Message>> {
         let client = self.active_client().await?;
-        let mut msgs = owner
-            .api(&client)
-            .week(conversation, week.year, week.week)
-            .await?;
-        msgs.sort_by_key(|m| m.timestamp);
-        Ok(msgs)
+        history_week_with(&client, owner, conversation, week).await
     }
 
     /// Sends `text` to a history as `from`, with `from`'s own token from the keychain (the
@@ -277,6 +244,54 @@ impl Core {
         );
         result
     }
+}
+
+/// [`Core::history`] with a given client (any profile, or one-off use without a profile).
+pub async fn history_with(client: &api::Client, owner: &Owner) -> Result<History> {
+    let convs = owner.api(client).conversations().await?;
+    let mut weeks: Vec<WeekRow> = convs
+        .iter()
+        .flat_map(|h| {
+            h.weeks.iter().map(move |w| WeekRow {
+                conversation: h.conversation.clone(),
+                with: h.name.clone(),
+                year: w.year,
+                week: w.week,
+                messages: w.messages,
+                monday: WeekRef {
+                    year: w.year,
+                    week: w.week,
+                }
+                .monday()
+                .unwrap_or_default(),
+            })
+        })
+        .collect();
+    weeks.sort_by(|a, b| (a.year, a.week, &a.with).cmp(&(b.year, b.week, &b.with)));
+    Ok(History {
+        conversations: convs
+            .into_iter()
+            .map(|h| h.conversation)
+            .filter(|c| !c.is_empty())
+            .collect(),
+        total_messages: weeks.iter().map(|w| w.messages).sum(),
+        weeks,
+    })
+}
+
+/// [`Core::history_week`] with a given client: the messages of one week, in time order.
+pub async fn history_week_with(
+    client: &api::Client,
+    owner: &Owner,
+    conversation: &str,
+    week: WeekRef,
+) -> Result<Vec<Message>> {
+    let mut msgs = owner
+        .api(client)
+        .week(conversation, week.year, week.week)
+        .await?;
+    msgs.sort_by_key(|m| m.timestamp);
+    Ok(msgs)
 }
 
 #[cfg(test)]

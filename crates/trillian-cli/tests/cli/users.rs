@@ -433,8 +433,12 @@ fn user_messages_send_weeks_week_delete() {
         .collect();
     assert_eq!(lines.len(), 1, "the message left: {exported}");
     assert_eq!(lines[0]["text"], "Second");
-    assert_eq!(lines[0]["conversation"], conv.as_str());
-    let sums = std::fs::read_to_string(dir.path().join("bob.jsonl.sha256")).expect("checksum");
+    assert_eq!(
+        (lines[0]["year"].is_i64(), lines[0]["week"].is_u64()),
+        (true, true)
+    );
+    // trillian-core's manifest, in `sha256sum -c` format
+    let sums = std::fs::read_to_string(dir.path().join("bob.manifest.sha256")).expect("manifest");
     assert!(
         sums.ends_with("  bob.jsonl\n") && sums.len() == 64 + 2 + 9 + 1,
         "{sums:?}"
@@ -444,11 +448,19 @@ fn user_messages_send_weeks_week_delete() {
         .ok();
     assert_eq!(
         csv.stdout.lines().next(),
-        Some("conversation,year,week,timestamp,from,text"),
+        Some("year,week,conversation_with,timestamp_ms,time_utc,from,text"),
         "CSV to stdout: {}",
         csv.stdout
     );
     assert!(csv.stdout.contains(",Second"), "{}", csv.stdout);
+    let html = admin
+        .run(&["users", "messages", "export", &bob, "--format", "html"])
+        .ok();
+    assert!(
+        html.stdout.starts_with("<!DOCTYPE html>") && html.stdout.contains("Second"),
+        "HTML to stdout: {}",
+        html.stdout
+    );
 
     admin
         .run(&["users", "messages", "delete", &bob, &conv])

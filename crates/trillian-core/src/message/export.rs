@@ -1,5 +1,5 @@
 //! Export of a history (a week, a range or all weeks) to HTML (readable, escaped), JSONL and
-//! CSV, with a `manifest.sha256` (`sha256sum -c` format). Streamed: one week is fetched and
+//! CSV (cells a spreadsheet would run as a formula get a `'`), with a `manifest.sha256` (`sha256sum -c` format). Streamed: one week is fetched and
 //! written at a time, hashing as the bytes go out; files are written as `*.part` and renamed
 //! only when complete (a cancelled or failed export leaves no half file behind).
 
@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Owner, WeekRef, WeekRow};
+use super::{Owner, WeekRef, WeekRow, history_week_with, history_with};
 use crate::error::{Error, Result};
 use crate::job::{Cancel, Outcome, Progress};
 use crate::model::Message;
-use crate::{Core, JournalOutcome};
+use crate::user::import::escape_cell;
+use crate::{Core, JournalOutcome, api};
 
 /// A file format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -213,11 +214,11 @@ impl Sink {
                         csv.write_record([
                             week.year.to_string(),
                             week.week.to_string(),
-                            with.to_owned(),
+                            escape_cell(with),
                             m.timestamp.to_string(),
                             utc_time(m.timestamp),
-                            m.from.clone(),
-                            m.text.clone(),
+                            escape_cell(&m.from),
+                            escape_cell(&m.text),
                         ])
                         .map_err(|e| Error::Internal(format!("csv: {e}")))?;
                     }
@@ -302,93 +303,120 @@ fn check_base(base: &str) -> Result<&str> {
 }
 
 impl Core {
-    /// Exports `request.weeks` (or all weeks) of a history, week by week, reporting progress
-    /// after each week; `cancel` stops between weeks (no file is left behind).
+    /// Exports `request.weeks` (or all weeks) of a history of the active profile, week by
+    /// week, reporting progress after each week; `cancel` stops between weeks (no file is left
+    /// behind). Journalled as `message.export`.
     pub async fn export_history(
         &self,
         owner: &Owner,
         request: &ExportRequest,
         cancel: &Cancel,
-        mut on_progress: impl FnMut(Progress),
+        on_progress: impl FnMut(Progress),
     ) -> Result<ExportReport> {
         let profile = self.require_active()?;
-        let result = async {
-            let base = check_base(request.base_name.trim())?;
-            if request.formats.is_empty() {
-                return Err(Error::invalid("formats", "choose at least one format"));
-            }
-            let mut formats = request.formats.clone();
-            formats.dedup();
-            if !request.dir.is_dir() {
-                return Err(Error::invalid("folder", "the folder does not exist"));
-            }
-            let history = self.history(owner).await?;
-            let chosen: Vec<&WeekRow> = match &request.weeks {
-                None => history.weeks.iter().collect(),
-                Some(ws) => history
-                    .weeks
-                    .iter()
-                    .filter(|w| {
-                        ws.contains(&WeekRef {
-                            year: w.year,
-                            week: w.week,
-                        })
-                    })
-                    .collect(),
-            };
-            let title = format!("Message history of {}", owner.id());
-            let mut sink = Sink::open(&request.dir, base, &formats, &title)?;
-            let total = chosen.len();
-            let mut messages = 0u64;
-            for (i, row) in chosen.iter().enumerate() {
-                let week = WeekRef {
-                    year: row.year,
-                    week: row.week,
-                };
-                if cancel.is_cancelled() {
-                    sink.abandon();
-                    return Err(Error::Cancelled);
-                }
-                let msgs = match self.history_week(owner, &row.conversation, week).await {
-                    Ok(m) => m,
-                    Err(e) => {
-                        sink.abandon();
-                        return Err(e);
-                    }
-                };
-                if let Err(e) = sink.week(week, &row.with, &msgs) {
-                    sink.abandon();
-                    return Err(e);
-                }
-                messages += msgs.len() as u64;
-                on_progress(Progress {
-                    done: i + 1,
-                    total,
-                    item: match owner {
-                        Owner::GroupChat { .. } => week.label(),
-                        Owner::User { .. } => format!("{} with {}", week.label(), row.with),
-                    },
-                    outcome: Outcome::done_with(format!("{} messages", msgs.len())),
-                });
-            }
-            let (files, manifest) = sink.finish()?;
-            Ok(ExportReport {
-                dir: request.dir.display().to_string(),
-                files,
-                manifest,
-                weeks: u32::try_from(total).unwrap_or(u32::MAX),
-                messages,
-            })
-        }
-        .await;
+        self.export_history_in(&profile.id, owner, request, cancel, on_progress)
+            .await
+    }
+
+    /// [`Core::export_history`] through the saved profile `profile_id` (active or not),
+    /// journalled under it.
+    pub async fn export_history_in(
+        &self,
+        profile_id: &str,
+        owner: &Owner,
+        request: &ExportRequest,
+        cancel: &Cancel,
+        on_progress: impl FnMut(Progress),
+    ) -> Result<ExportReport> {
+        let result = match self.client(profile_id).await {
+            Ok(client) => export_history_with(&client, owner, request, cancel, on_progress).await,
+            Err(e) => Err(e),
+        };
         self.record(
-            Some(&profile.id),
+            Some(profile_id),
             "message.export",
             owner.id(),
             JournalOutcome::of(&result),
         );
         result
     }
+}
+
+/// The export of [`Core::export_history`] with a given client (a profile's, lent by
+/// [`Core::client`], or one built for one-off use); not journalled.
+pub async fn export_history_with(
+    client: &api::Client,
+    owner: &Owner,
+    request: &ExportRequest,
+    cancel: &Cancel,
+    mut on_progress: impl FnMut(Progress),
+) -> Result<ExportReport> {
+    let base = check_base(request.base_name.trim())?;
+    if request.formats.is_empty() {
+        return Err(Error::invalid("formats", "choose at least one format"));
+    }
+    let mut formats = request.formats.clone();
+    formats.dedup();
+    if !request.dir.is_dir() {
+        return Err(Error::invalid("folder", "the folder does not exist"));
+    }
+    let history = history_with(client, owner).await?;
+    let chosen: Vec<&WeekRow> = match &request.weeks {
+        None => history.weeks.iter().collect(),
+        Some(ws) => history
+            .weeks
+            .iter()
+            .filter(|w| {
+                ws.contains(&WeekRef {
+                    year: w.year,
+                    week: w.week,
+                })
+            })
+            .collect(),
+    };
+    let title = format!("Message history of {}", owner.id());
+    let mut sink = Sink::open(&request.dir, base, &formats, &title)?;
+    let total = chosen.len();
+    let mut messages = 0u64;
+    for (i, row) in chosen.iter().enumerate() {
+        let week = WeekRef {
+            year: row.year,
+            week: row.week,
+        };
+        if cancel.is_cancelled() {
+            sink.abandon();
+            return Err(Error::Cancelled);
+        }
+        let msgs = match history_week_with(client, owner, &row.conversation, week).await {
+            Ok(m) => m,
+            Err(e) => {
+                sink.abandon();
+                return Err(e);
+            }
+        };
+        if let Err(e) = sink.week(week, &row.with, &msgs) {
+            sink.abandon();
+            return Err(e);
+        }
+        messages += msgs.len() as u64;
+        on_progress(Progress {
+            done: i + 1,
+            total,
+            item: match owner {
+                Owner::GroupChat { .. } => week.label(),
+                Owner::User { .. } => format!("{} with {}", week.label(), row.with),
+            },
+            outcome: Outcome::done_with(format!("{} messages", msgs.len())),
+        });
+    }
+    let (files, manifest) = sink.finish()?;
+    Ok(ExportReport {
+        dir: request.dir.display().to_string(),
+        files,
+        manifest,
+        weeks: u32::try_from(total).unwrap_or(u32::MAX),
+        messages,
+    })
 }
 
 #[cfg(test)]
@@ -410,6 +438,28 @@ mod tests {
             utc_time(u64::MAX),
             u64::MAX.to_string(),
             "out of range stays raw"
+        );
+    }
+
+    #[test]
+    fn csv_cells_are_formula_neutralised() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut sink = Sink::open(dir.path(), "x", &[ExportFormat::Csv], "t").expect("open");
+        let week = WeekRef {
+            year: 2016,
+            week: 20,
+        };
+        let m = Message {
+            timestamp: 1,
+            from: "a@x".into(),
+            text: "=cmd|' /C calc'!A0".into(),
+        };
+        sink.week(week, "@b", &[m]).expect("week");
+        sink.finish().expect("finish");
+        let text = std::fs::read_to_string(dir.path().join("x.csv")).expect("csv");
+        assert!(
+            text.contains(",'@b,") && text.ends_with(",a@x,'=cmd|' /C calc'!A0\n"),
+            "{text}"
         );
     }
 

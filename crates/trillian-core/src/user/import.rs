@@ -358,7 +358,7 @@ pub(crate) fn is_duplicate(e: &Error) -> bool {
 /// Spreadsheets run cells that start with these as formulas.
 const FORMULA_START: [char; 4] = ['=', '+', '-', '@'];
 
-fn escape_cell(s: &str) -> String {
+pub(crate) fn escape_cell(s: &str) -> String {
     if s.starts_with(FORMULA_START) {
         format!("'{s}")
     } else {
