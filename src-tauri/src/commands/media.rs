@@ -219,7 +219,7 @@ impl MediaState {
     }
 
     /// Takes held files out (once each), in the order of `handles`.
-    fn take(&self, handles: &[String]) -> IpcResult<Vec<UploadFile>> {
+    pub(crate) fn take(&self, handles: &[String]) -> IpcResult<Vec<UploadFile>> {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         let mut files = Vec::with_capacity(handles.len());
         for h in handles {

@@ -54,6 +54,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             user::user_reset_password,
             user::avatar_get,
             user::avatar_pick,
+            user::avatar_set_from_handle,
             user::avatar_delete,
             user::users_import_pick,
             user::users_import_preview,

@@ -26,6 +26,7 @@
     "user_reset_password",
     "avatar_get",
     "avatar_pick",
+    "avatar_set_from_handle",
     "avatar_delete",
     "users_import_pick",
     "users_import_preview",

@@ -15,6 +15,7 @@ use trillian_core::job::{JobReport, Outcome};
 use trillian_core::user::{self as core_user, avatar, import};
 
 use crate::commands::job::JobEvent;
+use crate::commands::media::MediaState;
 use crate::commands::small;
 use crate::error::{IpcError, IpcResult};
 use crate::state::AppState;
@@ -346,6 +347,33 @@ pub async fn avatar_pick(
         .map_err(|_| IpcError::internal("Reading the image failed."))??;
     let png = state.core.avatar_set(&address, bytes).await?;
     Ok(Some(avatar::png_data_url(&png)))
+}
+
+/// Sets the avatar from a file dropped on the window: `handle` is one the drop watcher
+/// (`media_watch_drops`) sent; the file behind it is read and sent like a picked one.
+#[tauri::command]
+#[specta::specta]
+pub async fn avatar_set_from_handle(
+    state: State<'_, AppState>,
+    media: State<'_, MediaState>,
+    address: String,
+    handle: String,
+) -> IpcResult<String> {
+    let path = held_image_path(&media, &handle)?;
+    let bytes = tokio::task::spawn_blocking(move || avatar::read_image_file(&path))
+        .await
+        .map_err(|_| IpcError::internal("Reading the image failed."))??;
+    let png = state.core.avatar_set(&address, bytes).await?;
+    Ok(avatar::png_data_url(&png))
+}
+
+/// The file behind a drop handle (taken: each handle is good once).
+fn held_image_path(media: &MediaState, handle: &str) -> IpcResult<PathBuf> {
+    let mut files = media.take(&[handle.to_owned()])?;
+    files
+        .pop()
+        .map(|f| f.path)
+        .ok_or_else(|| IpcError::invalid("No file was dropped."))
 }
 
 #[tauri::command]
@@ -854,5 +882,45 @@ mod tests {
         let h = hold(&map, "csv", vec![1u8, 2]);
         assert_eq!(held(&map, &h).ok(), Some(vec![1u8, 2]));
         assert!(held(&map, "csv-unknown").is_err());
+    }
+
+    #[test]
+    fn a_dropped_handle_leads_to_its_file_once_and_the_avatar_path_squares_it() {
+        // A 2x1 PNG, as the drop hook would hold it.
+        const PNG: &[u8] = &[
+            137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 2, 0, 0, 0, 1,
+            8, 2, 0, 0, 0, 123, 64, 232, 221, 0, 0, 0, 13, 73, 68, 65, 84, 120, 156, 99, 248, 207,
+            0, 4, 255, 1, 7, 0, 1, 255, 226, 35, 158, 89, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96,
+            130,
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("face.png");
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&image, PNG).unwrap();
+        std::fs::write(&text, b"not an image").unwrap();
+        let media = MediaState::default();
+        let picked = media.accept_paths(vec![image.clone(), text.clone()]);
+        assert_eq!(picked.len(), 2);
+
+        let path = held_image_path(&media, &picked[0].handle).unwrap();
+        assert_eq!(path, image);
+        let bytes = avatar::read_image_file(&path).unwrap();
+        let png = avatar::square_png(&bytes, avatar::AVATAR_SIDE).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "re-encoded as PNG");
+        assert!(
+            held_image_path(&media, &picked[0].handle).is_err(),
+            "a handle is good once"
+        );
+        assert!(
+            held_image_path(&media, image.to_str().unwrap()).is_err(),
+            "a path is no handle"
+        );
+
+        let path = held_image_path(&media, &picked[1].handle).unwrap();
+        let bytes = avatar::read_image_file(&path).unwrap();
+        assert!(
+            avatar::square_png(&bytes, avatar::AVATAR_SIDE).is_err(),
+            "not an image"
+        );
     }
 }

@@ -51,6 +51,11 @@ export const commands = {
 	 *  the dialog is cancelled; else the new avatar as a `data:` URL.
 	 */
 	avatarPick: (address: string) => typedError<string | null, IpcError>(__TAURI_INVOKE("avatar_pick", { address })),
+	/**
+	 *  Sets the avatar from a file dropped on the window: `handle` is one the drop watcher
+	 *  (`media_watch_drops`) sent; the file behind it is read and sent like a picked one.
+	 */
+	avatarSetFromHandle: (address: string, handle: string) => typedError<string, IpcError>(__TAURI_INVOKE("avatar_set_from_handle", { address, handle })),
 	avatarDelete: (address: string) => typedError<null, IpcError>(__TAURI_INVOKE("avatar_delete", { address })),
 	/**
 	 *  Picks a CSV file (OS dialog, Rust side), keeps it under a handle and previews it with a

@@ -193,6 +193,8 @@ export const ipc = {
   resetPassword: (address: string) => unwrap(() => commands.userResetPassword(address)),
   avatar: (address: string) => unwrap(() => commands.avatarGet(address)),
   pickAvatar: (address: string) => unwrap(() => commands.avatarPick(address)),
+  setAvatarFromHandle: (address: string, handle: string) =>
+    unwrap(() => commands.avatarSetFromHandle(address, handle)),
   deleteAvatar: (address: string) => unwrap(() => commands.avatarDelete(address)),
   importPick: (generatePasswords: boolean) =>
     unwrap(() => commands.usersImportPick(generatePasswords)),
