@@ -6,94 +6,31 @@
 import { Channel } from '@tauri-apps/api/core';
 import { commands } from './bindings';
 import type {
+  AppInfo,
+  BulkKind,
   DropEvent,
+  ErrorCode,
+  ExportKind,
+  GroupChatChanges,
+  GroupChatInput,
+  GroupInput,
+  HistoryMessage,
+  HistoryOwner,
+  ImportMappingView,
+  IsoWeek,
+  JobEvent,
   MediaJobEvent,
   MediaOwnerInput,
-  AppInfo,
-  CaCertificateChoice,
-  ConnectionReport,
-  Dashboard,
-  ErrorCode,
-  GroupChatRow,
-  GroupInput,
-  GroupTreeView,
-  GroupView,
-  GroupDeletionView,
-  PeerApplyView,
   PeerChanges,
-  PeerPreviewView,
-  JobEvent,
-  JournalEntry,
-  KeychainStatus,
-  PickedCertificate,
-  PolicySummary,
-  PolicyView,
-  PolicyLineView,
   PolicyEditInput,
-  PolicyDiffView,
-  PolicyUsageView,
-  EffectivePolicyView,
-  Profile,
   ProfileInput,
-} from './bindings';
-import type {
-  BulkKind,
-  ImportMappingView,
   UserChangesInput,
   UserDraftInput,
   UserQueryInput,
 } from './bindings';
 
-export type {
-  AppInfo,
-  CaCertificateChoice,
-  ConnectionReport,
-  Dashboard,
-  ErrorCode,
-  GroupChatRow,
-  GroupInput,
-  GroupTreeView,
-  GroupView,
-  GroupDeletionView,
-  PeerApplyView,
-  PeerChanges,
-  PeerPreviewView,
-  JobEvent,
-  JournalEntry,
-  KeychainStatus,
-  PickedCertificate,
-  PolicySummary,
-  PolicyView,
-  PolicyLineView,
-  PolicyEditInput,
-  PolicyDiffView,
-  PolicyUsageView,
-  EffectivePolicyView,
-  Profile,
-  ProfileInput,
-};
-export type { Counts, Tally, ConnectionOutcome, KeychainState } from './bindings';
-export type {
-  UserRowView,
-  UsersPageView,
-  UserQueryInput,
-  UserSortColumn,
-  UserFacetsView,
-  ChoiceView,
-  UserDraftInput,
-  UserChangesInput,
-  FieldProblemView,
-  ImportMappingView,
-  ImportPreviewView,
-  PreviewRowView,
-  JobResultView,
-  ItemResultView,
-  BulkKind,
-  PresenceView,
-  PresenceRowView,
-  DeviceView,
-  ClientVersionView,
-} from './bindings';
+// Every type of the generated bindings is part of this module's interface.
+export type * from './bindings';
 
 /** Every failure the UI shows: a code to branch on and a message for the administrator. */
 export class AppError extends Error {
@@ -261,15 +198,6 @@ export const ipc = {
 
 // Media of group chats and users (ui/src/lib/media). Files cross as handles only: the Rust side
 // reads them from its dialog or from the window's drop event.
-export type {
-  DownloadResult,
-  DropEvent,
-  MediaJobEvent,
-  MediaJobSummary,
-  MediaOwnerInput,
-  MediaRow,
-  PickedFile,
-} from './bindings';
 
 function channelOf<T>(onEvent: (event: T) => void): Channel<T> {
   const channel = new Channel<T>();
@@ -294,29 +222,6 @@ export const mediaIpc = {
 };
 
 // ----- Group chats, members and message history -----
-export type {
-  BulkResult,
-  ExportKind,
-  ExportView,
-  GroupChatChanges,
-  GroupChatFlag,
-  GroupChatInput,
-  HistoryMessage,
-  HistoryOwner,
-  HistoryView,
-  HistoryWeek,
-  IsoWeek,
-  ItemNote,
-  MemberRow,
-} from './bindings';
-import type {
-  ExportKind,
-  GroupChatChanges,
-  GroupChatInput,
-  HistoryMessage,
-  HistoryOwner,
-  IsoWeek,
-} from './bindings';
 
 export const chatIpc = {
   list: () => unwrap(() => commands.groupchatsList()),
@@ -362,7 +267,6 @@ export const historyIpc = {
     onEvent: (event: JobEvent) => void,
   ) => unwrap(() => commands.historyExport(owner, weeks, formats, suggestedName, jobChannel(onEvent))),
 };
-export type { CandidateGroup, CandidateUser, MemberCandidates } from './bindings';
 export const candidatesIpc = {
   list: () => unwrap(() => commands.groupchatCandidates()),
 };
