@@ -211,8 +211,7 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
     let (d, root) = (p.domain_id, p.root.clone());
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
+        .transact(move |tx| {
             let mut g = GroupRow {
                 id: 0,
                 displayname,
@@ -222,15 +221,14 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
                 priority: 0,
                 kind: 0,
             };
-            changes.apply(&tx, d, &mut g)?;
-            g.id = group::insert(&tx, d, &g)?;
+            changes.apply(tx, d, &mut g)?;
+            g.id = group::insert(tx, d, &g)?;
             // As the reference's example shows, a new group starts peered with every group of the
             // domain, itself included (so that its members see everyone until peers are edited).
-            for other in group::list(&tx, d)? {
-                group::add_peer(&tx, g.id, other.id)?;
+            for other in group::list(tx, d)? {
+                group::add_peer(tx, g.id, other.id)?;
             }
-            let peers = group::peers(&tx, g.id)?;
-            tx.commit()?;
+            let peers = group::peers(tx, g.id)?;
             let mut w = XmlWriter::response();
             write_group(&mut w, &root, &g, Some(&peers));
             // The reference answers 200 here, not 201.
@@ -250,12 +248,10 @@ async fn update(
     let (d, root) = (p.domain_id, p.root.clone());
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let mut g = find(&tx, d, &gid)?;
-            changes.apply(&tx, d, &mut g)?;
-            group::update(&tx, &g)?;
-            tx.commit()?;
+        .transact(move |tx| {
+            let mut g = find(tx, d, &gid)?;
+            changes.apply(tx, d, &mut g)?;
+            group::update(tx, &g)?;
             let mut w = XmlWriter::response();
             write_group(&mut w, &root, &g, None);
             Ok(Xml::ok(w))
@@ -272,18 +268,16 @@ async fn remove(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let g = find(&tx, d, &gid)?;
-            let (users, children) = group::dependants(&tx, g.id)?;
+        .transact(move |tx| {
+            let g = find(tx, d, &gid)?;
+            let (users, children) = group::dependants(tx, g.id)?;
             if users > 0 || children > 0 {
                 return Err(ApiError::bad(format!(
                     "group {} still has {users} user(s) and {children} child group(s)",
                     g.id
                 )));
             }
-            group::delete(&tx, g.id)?;
-            tx.commit()?;
+            group::delete(tx, g.id)?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await
@@ -317,15 +311,13 @@ async fn add_peer(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let g = find(&tx, d, &gid)?;
+        .transact(move |tx| {
+            let g = find(tx, d, &gid)?;
             let peer_id = id("peer", &peer)?;
-            if group::get(&tx, d, peer_id)?.is_none() {
+            if group::get(tx, d, peer_id)?.is_none() {
                 return Err(ApiError::bad(format!("unknown group {peer_id}")));
             }
-            group::add_peer(&tx, g.id, peer_id)?;
-            tx.commit()?;
+            group::add_peer(tx, g.id, peer_id)?;
             let mut w = XmlWriter::response();
             w.raw(&format!("<peer id=\"{peer_id}\"/>"));
             Ok(Xml::created(w))
@@ -342,17 +334,15 @@ async fn remove_peer(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let g = find(&tx, d, &gid)?;
+        .transact(move |tx| {
+            let g = find(tx, d, &gid)?;
             let peer_id = id("peer", &peer)?;
-            if !group::remove_peer(&tx, g.id, peer_id)? {
+            if !group::remove_peer(tx, g.id, peer_id)? {
                 return Err(ApiError::not_found(format!(
                     "group {} has no peer {peer_id}",
                     g.id
                 )));
             }
-            tx.commit()?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await

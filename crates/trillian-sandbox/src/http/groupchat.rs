@@ -192,12 +192,10 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
     let (d, root, domain) = (p.domain_id, p.root.clone(), p.domain.clone());
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let seq = groupchat::max_id(&tx)?;
+        .transact(move |tx| {
+            let seq = groupchat::max_id(tx)?;
             let name = new_name(&domain, &displayname, seq);
-            let id = groupchat::insert(&tx, d, &name, &displayname, flags, &topic)?;
-            tx.commit()?;
+            let id = groupchat::insert(tx, d, &name, &displayname, flags, &topic)?;
             let g = GroupchatRow {
                 id,
                 name,
@@ -226,9 +224,8 @@ async fn update(
     let (d, root) = (p.domain_id, p.root.clone());
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let mut g = find(&tx, d, &name)?;
+        .transact(move |tx| {
+            let mut g = find(tx, d, &name)?;
             if let Some(v) = displayname {
                 g.displayname = v;
             }
@@ -238,8 +235,7 @@ async fn update(
             if let Some(v) = topic {
                 g.topic = v;
             }
-            groupchat::update(&tx, &g)?;
-            tx.commit()?;
+            groupchat::update(tx, &g)?;
             let mut w = XmlWriter::response();
             write_groupchat(&mut w, &root, &g, None, None);
             Ok(Xml::ok(w))
@@ -279,15 +275,13 @@ async fn add_member(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let g = find(&tx, d, &name)?;
-            let u = user::get(&tx, d, &im)?
+        .transact(move |tx| {
+            let g = find(tx, d, &name)?;
+            let u = user::get(tx, d, &im)?
                 .ok_or_else(|| ApiError::not_found(format!("no user {im}")))?;
-            let existing = groupchat::member_flags(&tx, g.id, u.id)?;
+            let existing = groupchat::member_flags(tx, g.id, u.id)?;
             let new_flags = flags.or(existing).unwrap_or(0);
-            groupchat::put_member(&tx, g.id, u.id, new_flags)?;
-            tx.commit()?;
+            groupchat::put_member(tx, g.id, u.id, new_flags)?;
             let mut w = XmlWriter::response();
             write_member(&mut w, &u.im, new_flags);
             Ok(if existing.is_some() {
@@ -308,17 +302,15 @@ async fn remove_member(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let g = find(&tx, d, &name)?;
-            let u = user::get(&tx, d, &im)?
+        .transact(move |tx| {
+            let g = find(tx, d, &name)?;
+            let u = user::get(tx, d, &im)?
                 .ok_or_else(|| ApiError::not_found(format!("no user {im}")))?;
-            if !groupchat::remove_member(&tx, g.id, u.id)? {
+            if !groupchat::remove_member(tx, g.id, u.id)? {
                 return Err(ApiError::not_found(format!(
                     "{im} is not a member of {name}"
                 )));
             }
-            tx.commit()?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await

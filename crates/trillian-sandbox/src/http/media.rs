@@ -229,11 +229,9 @@ async fn create(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            resolve(&tx, &p, kind, &owner, true)?;
-            let row = store_upload(&tx, d, &owner, &up, store::now_secs())?;
-            tx.commit()?;
+        .transact(move |tx| {
+            resolve(tx, &p, kind, &owner, true)?;
+            let row = store_upload(tx, d, &owner, &up, store::now_secs())?;
             let mut w = XmlWriter::response();
             write_media(&mut w, &row);
             Ok(Xml::created(w))
@@ -323,13 +321,11 @@ async fn remove(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            resolve(&tx, &p, kind, &owner, true)?;
-            let item = media::get(&tx, d, &owner, &m)?
+        .transact(move |tx| {
+            resolve(tx, &p, kind, &owner, true)?;
+            let item = media::get(tx, d, &owner, &m)?
                 .ok_or_else(|| ApiError::not_found(format!("no media item {m}")))?;
-            media::delete(&tx, item.id)?;
-            tx.commit()?;
+            media::delete(tx, item.id)?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await

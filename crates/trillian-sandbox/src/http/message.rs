@@ -344,8 +344,7 @@ async fn send(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
+        .transact(move |tx| {
             let m = MessageRow {
                 timestamp: store::now_millis(),
                 from: from.clone(),
@@ -353,8 +352,8 @@ async fn send(
             };
             match kind {
                 Kind::Groupchat => {
-                    let g = super::groupchat::find(&tx, d, &owner)?;
-                    let flags = super::groupchat::member_access(&tx, &p, &g)?.unwrap_or(0);
+                    let g = super::groupchat::find(tx, d, &owner)?;
+                    let flags = super::groupchat::member_access(tx, &p, &g)?.unwrap_or(0);
                     if g.flags & DISABLE_MESSAGE_SEND != 0
                         && flags & super::groupchat::MEMBER_OP == 0
                     {
@@ -362,15 +361,14 @@ async fn send(
                             "sending is disabled in this group chat",
                         ));
                     }
-                    append(&tx, d, &groupchat_conv(&g.name), Some(&g.name), None, &m)?;
+                    append(tx, d, &groupchat_conv(&g.name), Some(&g.name), None, &m)?;
                 }
                 Kind::User => {
-                    let to = super::user::find(&tx, d, &owner)?;
+                    let to = super::user::find(tx, d, &owner)?;
                     let (conv, a, b) = pair_conv(&from, &to.im);
-                    append(&tx, d, &conv, None, Some((&a, &b)), &m)?;
+                    append(tx, d, &conv, None, Some((&a, &b)), &m)?;
                 }
             }
-            tx.commit()?;
             let mut w = XmlWriter::response();
             write_message(&mut w, &m);
             Ok(Xml::ok(w))
@@ -492,25 +490,23 @@ async fn delete_week(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            resolve(&tx, &p, kind, &owner, true)?;
-            if let Some(row) = conversation(&tx, d, kind, &owner, &conv)? {
+        .transact(move |tx| {
+            resolve(tx, &p, kind, &owner, true)?;
+            if let Some(row) = conversation(tx, d, kind, &owner, &conv)? {
                 let removed = match &block {
                     Some(list) => {
                         let mut n = 0;
                         for m in list {
-                            n += message::delete_matching(&tx, row.id, y, wk, m)?;
+                            n += message::delete_matching(tx, row.id, y, wk, m)?;
                         }
                         n
                     }
-                    None => message::delete_week(&tx, row.id, y, wk)?,
+                    None => message::delete_week(tx, row.id, y, wk)?,
                 };
                 if removed > 0 {
-                    message::bump_revision(&tx, row.id)?;
+                    message::bump_revision(tx, row.id)?;
                 }
             }
-            tx.commit()?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await
@@ -527,15 +523,13 @@ async fn delete_all(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            resolve(&tx, &p, kind, &owner, true)?;
-            if let Some(row) = conversation(&tx, d, kind, &owner, &conv)?
-                && message::delete_all(&tx, row.id)? > 0
+        .transact(move |tx| {
+            resolve(tx, &p, kind, &owner, true)?;
+            if let Some(row) = conversation(tx, d, kind, &owner, &conv)?
+                && message::delete_all(tx, row.id)? > 0
             {
-                message::bump_revision(&tx, row.id)?;
+                message::bump_revision(tx, row.id)?;
             }
-            tx.commit()?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await

@@ -90,10 +90,8 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let id = policy::insert(&tx, d, &name, &data)?;
-            tx.commit()?;
+        .transact(move |tx| {
+            let id = policy::insert(tx, d, &name, &data)?;
             let mut w = XmlWriter::response();
             write_policy(&mut w, &PolicyRow { id, name, data });
             Ok(Xml::created(w))
@@ -116,17 +114,15 @@ async fn update(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let mut pol = find(&tx, d, &pid)?;
+        .transact(move |tx| {
+            let mut pol = find(tx, d, &pid)?;
             if let Some(v) = name {
                 pol.name = v;
             }
             if let Some(v) = data {
                 pol.data = v;
             }
-            policy::update(&tx, &pol)?;
-            tx.commit()?;
+            policy::update(tx, &pol)?;
             let mut w = XmlWriter::response();
             write_policy(&mut w, &pol);
             Ok(Xml::ok(w))
@@ -143,11 +139,9 @@ async fn remove(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let pol = find(&tx, d, &pid)?;
-            policy::delete(&tx, pol.id)?;
-            tx.commit()?;
+        .transact(move |tx| {
+            let pol = find(tx, d, &pid)?;
+            policy::delete(tx, pol.id)?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await

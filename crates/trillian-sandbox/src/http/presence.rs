@@ -81,18 +81,16 @@ async fn update(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let u = find(&tx, d, &im)?;
-            let (old_status, old_message) = presence::get(&tx, u.id)?.unwrap_or((0, String::new()));
+        .transact(move |tx| {
+            let u = find(tx, d, &im)?;
+            let (old_status, old_message) = presence::get(tx, u.id)?.unwrap_or((0, String::new()));
             presence::put(
-                &tx,
+                tx,
                 u.id,
                 status.unwrap_or(old_status),
                 message.as_deref().unwrap_or(&old_message),
                 store::now_secs(),
             )?;
-            tx.commit()?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await

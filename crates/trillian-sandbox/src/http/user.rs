@@ -196,19 +196,18 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
     let (d, root) = (p.domain_id, p.root.clone());
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            if store::user::get(&tx, d, &im)?.is_some() {
+        .transact(move |tx| {
+            if store::user::get(tx, d, &im)?.is_some() {
                 return Err(ApiError::bad(format!("user {im} already exists")));
             }
             let group_id = match group_param {
                 Some(g) => {
-                    check_group(&tx, d, g)?;
+                    check_group(tx, d, g)?;
                     g
                 }
-                None => group::root(&tx, d)?.unwrap_or(0),
+                None => group::root(tx, d)?.unwrap_or(0),
             };
-            check_policy(&tx, d, policy_id)?;
+            check_policy(tx, d, policy_id)?;
             let mut u = UserRow {
                 id: 0,
                 im,
@@ -219,8 +218,7 @@ async fn create(State(state): State<AppState>, p: Principal, Form(f): Form) -> A
                 flags,
                 created_at: store::now_secs(),
             };
-            u.id = store::user::insert(&tx, d, &u, &hash_password(&u.im, &password))?;
-            tx.commit()?;
+            u.id = store::user::insert(tx, d, &u, &hash_password(&u.im, &password))?;
             let mut w = XmlWriter::response();
             write_user(&mut w, &root, &u);
             Ok(Xml::created(w))
@@ -252,15 +250,14 @@ async fn update(
     let (d, root) = (p.domain_id, p.root.clone());
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let mut u = find(&tx, d, &im)?;
+        .transact(move |tx| {
+            let mut u = find(tx, d, &im)?;
             if let Some(g) = group_param {
-                check_group(&tx, d, g)?;
+                check_group(tx, d, g)?;
                 u.group = g;
             }
             if let Some(pol) = policy_param {
-                check_policy(&tx, d, pol)?;
+                check_policy(tx, d, pol)?;
                 u.policy = pol;
             }
             if let Some(v) = flags {
@@ -272,18 +269,17 @@ async fn update(
             if let Some(v) = email {
                 u.email = v;
             }
-            store::user::update(&tx, &u)?;
+            store::user::update(tx, &u)?;
             if let Some(new_im) = new_im.filter(|n| *n != u.im) {
-                if store::user::get(&tx, d, &new_im)?.is_some() {
+                if store::user::get(tx, d, &new_im)?.is_some() {
                     return Err(ApiError::bad(format!("user {new_im} already exists")));
                 }
-                store::user::rename(&tx, d, u.id, &u.im, &new_im)?;
+                store::user::rename(tx, d, u.id, &u.im, &new_im)?;
                 u.im = new_im;
             }
             if let Some(pw) = password {
-                store::user::set_password(&tx, u.id, &hash_password(&u.im, &pw))?;
+                store::user::set_password(tx, u.id, &hash_password(&u.im, &pw))?;
             }
-            tx.commit()?;
             let mut w = XmlWriter::response();
             write_user(&mut w, &root, &u);
             Ok(Xml::ok(w))
@@ -300,13 +296,11 @@ async fn remove(
     let (d, root) = (p.domain_id, p.root.clone());
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let u = find(&tx, d, &im)?;
-            token::delete_for_owner(&tx, d, &u.im)?;
-            media::delete_owner(&tx, d, &u.im)?;
-            store::user::delete(&tx, u.id)?;
-            tx.commit()?;
+        .transact(move |tx| {
+            let u = find(tx, d, &im)?;
+            token::delete_for_owner(tx, d, &u.im)?;
+            media::delete_owner(tx, d, &u.im)?;
+            store::user::delete(tx, u.id)?;
             let mut w = XmlWriter::response();
             write_user(&mut w, &root, &u);
             Ok(Xml::ok(w))
@@ -385,11 +379,9 @@ async fn set_avatar(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let u = find(&tx, d, &im)?;
-            store::user::set_avatar(&tx, u.id, &kind, &data)?;
-            tx.commit()?;
+        .transact(move |tx| {
+            let u = find(tx, d, &im)?;
+            store::user::set_avatar(tx, u.id, &kind, &data)?;
             Ok(StatusCode::CREATED)
         })
         .await
@@ -404,11 +396,9 @@ async fn delete_avatar(
     let d = p.domain_id;
     state
         .db
-        .write(move |c| {
-            let tx = c.transaction()?;
-            let u = find(&tx, d, &im)?;
-            store::user::delete_avatar(&tx, u.id)?;
-            tx.commit()?;
+        .transact(move |tx| {
+            let u = find(tx, d, &im)?;
+            store::user::delete_avatar(tx, u.id)?;
             Ok(StatusCode::NO_CONTENT)
         })
         .await

@@ -170,6 +170,23 @@ impl Db {
             .map_err(|e| E::from(Error::Task(e.to_string())))?
     }
 
+    /// Runs `f` in one transaction on the writer connection, on the blocking pool: committed when
+    /// `f` succeeds (before the caller answers), rolled back when it fails.
+    pub async fn transact<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.write(move |c| {
+            let tx = c.transaction().map_err(|e| E::from(Error::from(e)))?;
+            let out = f(&tx)?;
+            tx.commit().map_err(|e| E::from(Error::from(e)))?;
+            Ok(out)
+        })
+        .await
+    }
+
     /// Runs `f` with the writer connection on the current thread.
     pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
