@@ -1,17 +1,16 @@
 //! `trillian users import` and `trillian users export`: users as CSV, with one result per row.
-//! The import runs as a `trillian-core` job (bounded concurrency, per-item results, Ctrl-C stops
-//! new rows from starting), as the app's import does.
+//! The import is trillian-core's ([`import::import_with`]): the same column mapping, row checks
+//! (address, password rules, e-mail, group and policy), skipping of users who exist and of rows
+//! listed twice, and the same job (bounded concurrency, per-row results, Ctrl-C stops new rows
+//! from starting) as the app's import.
 
-use std::collections::{HashMap, HashSet};
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
-use trillian_api::model::{Group, NewUser, Policy};
-use trillian_core::ErrorCode;
-use trillian_core::job::{Job, Outcome as JobOutcome, Progress};
-use trillian_core::user::import;
+use trillian_core::job::{Cancel, JobReport, Outcome as JobOutcome, Progress};
+use trillian_core::user::import::{self, CsvRecord, ImportMapping, ImportOptions};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -19,12 +18,16 @@ use crate::output::{self, Format, Record};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The CSV file: a header row naming the columns im, password (required), email,
-    /// displayname, group, policy; `-` for standard input.
+    /// The CSV file: a header row naming the columns im (a full address, or a name to which
+    /// the domain is added), password, email, displayname, group (display name or id), policy
+    /// (name or id); `-` for standard input.
     pub file: PathBuf,
     /// Check every row and report what would be done, without changing anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Give rows without a password a generated one, printed once in that row's result.
+    #[arg(long)]
+    pub generate_passwords: bool,
     /// How many users to create at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=32))]
     pub concurrency: u16,
@@ -47,15 +50,6 @@ pub const EXPORT_COLUMNS: [&str; 7] = [
     "flags",
     "created_at",
 ];
-
-/// One data row of an import file, checked.
-#[derive(Debug)]
-struct Row {
-    /// Line number in the file (the header is line 1).
-    line: u64,
-    im: String,
-    user: Result<NewUser, String>,
-}
 
 /// The result of one row, as printed.
 #[derive(Debug, Serialize)]
@@ -93,22 +87,36 @@ pub struct ImportReport {
 
 pub async fn import(args: ImportArgs, ctx: &Context) -> Result<()> {
     let bytes = read_bytes(&args.file).await?;
+    let (headers, records) = import::read_csv(&bytes)?;
+    let mapping = ImportMapping::suggest(&headers);
+    check_mapping(&headers, &mapping, args.generate_passwords)?;
     let client = ctx.client().await?;
-    let (users, groups, policies) = (
-        client.users().list().await?,
-        client.groups().list(trillian_api::Expand::empty()).await?,
-        client.policies().list().await?,
-    );
-    let names = Names::new(&groups, &policies);
-    let rows = parse_import(&bytes, &names)?;
-    // Users who exist already are reported, not sent: a re-run after an interruption (or of
-    // the same file) creates only what is missing.
-    let existing: HashSet<String> = users.into_iter().map(|u| u.name.to_lowercase()).collect();
-    let report = if args.dry_run {
-        dry_run(rows, &existing)
-    } else {
-        run_import(rows, client, args.concurrency, existing).await
+    let options = ImportOptions {
+        mapping,
+        generate_passwords: args.generate_passwords,
+        dry_run: args.dry_run,
     };
+    let cancel = Cancel::new();
+    let stop = cancel.clone();
+    let stop_on_ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ntrillian: stopping: rows already sent finish, the rest are not started");
+            stop.cancel();
+        }
+    });
+    let mut progress = ProgressBar::new(records.len());
+    let outcome = import::import_with(
+        &client,
+        &records,
+        &options,
+        usize::from(args.concurrency),
+        cancel,
+        |p| progress.update(&p),
+    )
+    .await;
+    progress.finish();
+    stop_on_ctrl_c.abort();
+    let report = row_results(args.dry_run, &records, &options.mapping, outcome?);
     print_report(&report, ctx)?;
     if report.not_started > 0 {
         return Err(Error::Cancelled(format!(
@@ -124,6 +132,70 @@ pub async fn import(args: ImportArgs, ctx: &Context) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Refuses a file whose header has no address column, or no password column when passwords
+/// are not generated; names the columns that will be ignored.
+fn check_mapping(headers: &[String], mapping: &ImportMapping, generate: bool) -> Result<()> {
+    if mapping.im.is_none() || (mapping.password.is_none() && !generate) {
+        return Err(Error::Usage(format!(
+            "the header row needs an `im` and a `password` column, or `im` and \
+             --generate-passwords (it has: {})",
+            headers.join(", ")
+        )));
+    }
+    let used = [
+        mapping.im,
+        mapping.password,
+        mapping.email,
+        mapping.display_name,
+        mapping.group,
+        mapping.policy,
+    ];
+    let unknown: Vec<&str> = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(&Some(*i)))
+        .map(|(_, h)| h.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        eprintln!("trillian: ignoring column(s): {}", unknown.join(", "));
+    }
+    Ok(())
+}
+
+/// One printed result per row: the job's items are in the order of the records.
+fn row_results(
+    dry_run: bool,
+    records: &[CsvRecord],
+    mapping: &ImportMapping,
+    report: JobReport,
+) -> ImportReport {
+    let rows = report
+        .items
+        .into_iter()
+        .zip(records)
+        .map(|(item, record)| {
+            let (status, message) = match item.outcome {
+                JobOutcome::Done { .. } if dry_run => ("ok", "would be created".to_owned()),
+                JobOutcome::Done { detail } => ("created", detail.unwrap_or_default()),
+                JobOutcome::Skipped { reason } => ("skipped", reason),
+                JobOutcome::Failed { message, .. } => ("failed", message),
+                JobOutcome::Cancelled => ("not_started", "stopped before this row".to_owned()),
+            };
+            RowResult {
+                line: u64::try_from(record.line).unwrap_or(u64::MAX),
+                im: mapping
+                    .im
+                    .and_then(|c| record.cells.get(c))
+                    .cloned()
+                    .unwrap_or_default(),
+                status,
+                message,
+            }
+        })
+        .collect();
+    summarise(dry_run, rows)
 }
 
 /// The file's bytes (`-` for standard input), refused above the app's CSV size cap.
@@ -157,235 +229,6 @@ async fn read_bytes(path: &Path) -> Result<Vec<u8>> {
         )));
     }
     Ok(bytes)
-}
-
-/// Group and policy ids by id, name or display name (any case), for the `group` and `policy`
-/// columns, which take either (as the app's import does).
-#[derive(Debug, Default)]
-struct Names {
-    groups: HashMap<String, u64>,
-    policies: HashMap<String, u64>,
-}
-
-impl Names {
-    fn new(groups: &[Group], policies: &[Policy]) -> Self {
-        let mut names = Names::default();
-        for g in groups {
-            for key in [
-                g.id.to_string(),
-                g.name.to_lowercase(),
-                g.displayname.to_lowercase(),
-            ] {
-                names.groups.entry(key).or_insert(g.id);
-            }
-        }
-        for p in policies {
-            for key in [p.id.to_string(), p.name.to_lowercase()] {
-                names.policies.entry(key).or_insert(p.id);
-            }
-        }
-        names
-    }
-}
-
-/// Reads the file with trillian-core's CSV reader (size and row caps, BOM, blank lines, cells
-/// a spreadsheet would run as formulas un-escaped) and its column mapping from the header names
-/// (`im`/`address`/`login`…, `password`, `email`, `displayname`/`name`, `group`/`department`,
-/// `policy`), then checks each row.
-fn parse_import(bytes: &[u8], names: &Names) -> Result<Vec<Row>> {
-    let (headers, records) = import::read_csv(bytes)?;
-    let mapping = import::ImportMapping::suggest(&headers);
-    let (Some(im_col), Some(pw_col)) = (mapping.im, mapping.password) else {
-        return Err(Error::Usage(format!(
-            "the header row needs an `im` and a `password` column (it has: {})",
-            headers.join(", ")
-        )));
-    };
-    let used = [
-        Some(im_col),
-        Some(pw_col),
-        mapping.email,
-        mapping.display_name,
-        mapping.group,
-        mapping.policy,
-    ];
-    let unknown: Vec<&str> = headers
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !used.contains(&Some(*i)))
-        .map(|(_, h)| h.as_str())
-        .collect();
-    if !unknown.is_empty() {
-        eprintln!("trillian: ignoring column(s): {}", unknown.join(", "));
-    }
-    let rows = records
-        .iter()
-        .map(|record| {
-            let get = |col: Option<usize>| {
-                col.and_then(|c| record.cells.get(c))
-                    .filter(|v| !v.is_empty())
-                    .cloned()
-            };
-            let im = get(Some(im_col)).unwrap_or_default();
-            let fields = Fields {
-                password: get(Some(pw_col)),
-                email: get(mapping.email),
-                displayname: get(mapping.display_name),
-                group: get(mapping.group),
-                policy: get(mapping.policy),
-            };
-            let user = check_row(im.clone(), fields, names);
-            Row {
-                line: u64::try_from(record.line).unwrap_or(u64::MAX),
-                im,
-                user,
-            }
-        })
-        .collect();
-    Ok(rows)
-}
-
-/// The optional cells of a row.
-struct Fields {
-    password: Option<String>,
-    email: Option<String>,
-    displayname: Option<String>,
-    group: Option<String>,
-    policy: Option<String>,
-}
-
-fn check_row(im: String, fields: Fields, names: &Names) -> Result<NewUser, String> {
-    if im.is_empty() {
-        return Err("no IM address".to_owned());
-    }
-    if !im.contains('@') || im.contains(char::is_whitespace) {
-        return Err(format!("`{im}` is not an IM address (name@domain)"));
-    }
-    let password = fields.password.ok_or_else(|| "no password".to_owned())?;
-    let lookup = |what: &str, table: &HashMap<String, u64>, v: Option<String>| {
-        v.map(|v| {
-            table
-                .get(&v.to_lowercase())
-                .copied()
-                .ok_or_else(|| format!("no {what} `{v}`"))
-        })
-        .transpose()
-    };
-    Ok(NewUser {
-        im,
-        password,
-        email: fields.email,
-        displayname: fields.displayname,
-        group: lookup("group", &names.groups, fields.group)?,
-        policy: lookup("policy", &names.policies, fields.policy)?,
-    })
-}
-
-fn dry_run(rows: Vec<Row>, existing: &HashSet<String>) -> ImportReport {
-    let mut seen = HashSet::new();
-    let results: Vec<RowResult> = rows
-        .into_iter()
-        .map(|row| {
-            let key = row.im.to_lowercase();
-            let (status, message) = match &row.user {
-                Err(reason) => ("failed", reason.clone()),
-                Ok(_) if existing.contains(&key) => {
-                    ("skipped", "the user already exists".to_owned())
-                }
-                Ok(_) if !seen.insert(key) => {
-                    ("failed", "the file lists this user twice".to_owned())
-                }
-                Ok(_) => ("ok", "would be created".to_owned()),
-            };
-            RowResult {
-                line: row.line,
-                im: row.im,
-                status,
-                message,
-            }
-        })
-        .collect();
-    summarise(true, results)
-}
-
-async fn run_import(
-    rows: Vec<Row>,
-    client: trillian_api::Client,
-    concurrency: u16,
-    existing: HashSet<String>,
-) -> ImportReport {
-    let job = Job::new(usize::from(concurrency));
-    let cancel = job.cancel_handle();
-    let stop_on_ctrl_c = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ntrillian: stopping: rows already sent finish, the rest are not started");
-            cancel.cancel();
-        }
-    });
-    let lines: Vec<(u64, String)> = rows.iter().map(|r| (r.line, r.im.clone())).collect();
-    let mut progress = ProgressBar::new(rows.len());
-    let report = job
-        .run(
-            rows,
-            |row| row.im.clone(),
-            |row| {
-                let client = client.clone();
-                let exists = existing.contains(&row.im.to_lowercase());
-                async move {
-                    match row.user {
-                        Ok(_) if exists => Ok(JobOutcome::skipped("the user already exists")),
-                        Err(reason) => Ok(JobOutcome::Failed {
-                            code: ErrorCode::Invalid,
-                            message: reason,
-                        }),
-                        Ok(user) => Ok(match client.users().create(&user).await {
-                            Ok(_) => JobOutcome::done_with("created"),
-                            Err(e) => JobOutcome::Failed {
-                                code: job_code(&e),
-                                message: e.to_string(),
-                            },
-                        }),
-                    }
-                }
-            },
-            |p| progress.update(&p),
-        )
-        .await;
-    progress.finish();
-    stop_on_ctrl_c.abort();
-    let results = report
-        .items
-        .into_iter()
-        .zip(lines)
-        .map(|(item, (line, im))| {
-            let (status, message) = match item.outcome {
-                JobOutcome::Done { detail } => ("created", detail.unwrap_or_default()),
-                JobOutcome::Skipped { reason } => ("skipped", reason),
-                JobOutcome::Failed { message, .. } => ("failed", message),
-                JobOutcome::Cancelled => ("not_started", "stopped before this row".to_owned()),
-            };
-            RowResult {
-                line,
-                im,
-                status,
-                message,
-            }
-        })
-        .collect();
-    summarise(false, results)
-}
-
-/// The job's error category of an API error.
-fn job_code(e: &trillian_api::Error) -> ErrorCode {
-    use trillian_api::Error as E;
-    match e {
-        E::Unauthorized { .. } => ErrorCode::Unauthorized,
-        E::NotFound { .. } => ErrorCode::NotFound,
-        E::Transport { .. } | E::Timeout { .. } => ErrorCode::Network,
-        E::Decode { .. } | E::TooLarge { .. } => ErrorCode::Decode,
-        E::Config(_) => ErrorCode::Invalid,
-        _ => ErrorCode::Server,
-    }
 }
 
 fn summarise(dry_run: bool, rows: Vec<RowResult>) -> ImportReport {
@@ -508,73 +351,68 @@ pub async fn export(args: ExportArgs, ctx: &Context) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trillian_core::ErrorCode;
+    use trillian_core::job::ItemResult;
 
-    fn names() -> Names {
-        let sales = Group {
-            id: 2,
-            name: "sales.example.com".into(),
-            displayname: "Sales".into(),
-            ..Group::default()
-        };
-        let it = Policy {
-            id: 3,
-            name: "IT".into(),
-            ..Policy::default()
-        };
-        Names::new(&[sales], &[it])
-    }
-
-    #[test]
-    fn rows_are_checked_one_by_one() {
-        let text = "IM Address,Password,Department,Policy,extra\n\
-                    a@x.com,pw,sales,it,\n\
-                    ,pw,,,\n\
-                    b@x.com,,,,\n\
-                    c@x.com,pw,Marketing,,\n\
-                    not-an-address,pw,,,\n\
-                    d@x.com,pw,2,3,\n";
-        let rows = parse_import(text.as_bytes(), &names()).unwrap();
-        assert_eq!(rows.len(), 6);
-        assert_eq!(rows[0].line, 2, "line numbers count the header");
-        let first = rows[0].user.as_ref().unwrap();
-        assert_eq!(
-            (first.im.as_str(), first.group, first.policy),
-            ("a@x.com", Some(2), Some(3)),
-            "group and policy by name, any case; columns by the app's header synonyms"
-        );
-        assert_eq!(rows[1].user.as_ref().unwrap_err(), "no IM address");
-        assert_eq!(rows[2].user.as_ref().unwrap_err(), "no password");
-        assert_eq!(rows[3].user.as_ref().unwrap_err(), "no group `Marketing`");
-        assert!(
-            rows[4]
-                .user
-                .as_ref()
-                .unwrap_err()
-                .contains("not an IM address")
-        );
-        let last = rows[5].user.as_ref().unwrap();
-        assert_eq!((last.group, last.policy), (Some(2), Some(3)), "or by id");
+    fn headers(names: &[&str]) -> Vec<String> {
+        names.iter().map(|&h| h.to_owned()).collect()
     }
 
     #[test]
     fn a_file_without_the_required_columns_is_refused_whole() {
-        let err = parse_import(b"email,displayname\nx,y\n", &Names::default()).unwrap_err();
+        let h = headers(&["email", "displayname"]);
+        let err = check_mapping(&h, &ImportMapping::suggest(&h), false).unwrap_err();
         assert!(err.to_string().contains("`im` and a `password`"), "{err}");
         assert_eq!(err.exit_code(), crate::EXIT_USAGE);
+        let h = headers(&["im", "email"]);
+        assert!(check_mapping(&h, &ImportMapping::suggest(&h), false).is_err());
+        assert!(
+            check_mapping(&h, &ImportMapping::suggest(&h), true).is_ok(),
+            "no password column is fine when passwords are generated"
+        );
     }
 
     #[test]
-    fn dry_run_flags_existing_and_duplicate_users() {
-        let text = "im,password\na@x.com,pw\nB@x.com,pw\nb@x.com,pw\n";
-        let rows = parse_import(text.as_bytes(), &Names::default()).unwrap();
-        let existing: HashSet<String> = ["a@x.com".to_owned()].into();
-        let report = dry_run(rows, &existing);
-        let statuses: Vec<&str> = report.rows.iter().map(|r| r.status).collect();
+    fn every_row_gets_its_line_address_and_status() {
+        let (h, records) =
+            import::read_csv(b"im,password\na@x.com,pw\n\nb@x.com,pw\nc@x.com,pw\nd@x.com,pw\n")
+                .unwrap();
+        let mapping = ImportMapping::suggest(&h);
+        let item = |outcome| ItemResult {
+            item: String::new(),
+            outcome,
+        };
+        let report = JobReport {
+            items: vec![
+                item(JobOutcome::done_with("created")),
+                item(JobOutcome::skipped("already exists")),
+                item(JobOutcome::Failed {
+                    code: ErrorCode::Invalid,
+                    message: "password: too short".into(),
+                }),
+                item(JobOutcome::Cancelled),
+            ],
+            cancelled: true,
+        };
+        let out = row_results(false, &records, &mapping, report);
+        let got: Vec<(u64, &str, &str)> = out
+            .rows
+            .iter()
+            .map(|r| (r.line, r.im.as_str(), r.status))
+            .collect();
         assert_eq!(
-            statuses,
-            ["skipped", "ok", "failed"],
-            "existing, new, twice in the file"
+            got,
+            [
+                (2, "a@x.com", "created"),
+                (4, "b@x.com", "skipped"),
+                (5, "c@x.com", "failed"),
+                (6, "d@x.com", "not_started"),
+            ],
+            "lines count the header and blank lines"
         );
-        assert_eq!((report.skipped, report.failed), (1, 1));
+        assert_eq!(
+            (out.created, out.skipped, out.failed, out.not_started),
+            (1, 1, 1, 1)
+        );
     }
 }

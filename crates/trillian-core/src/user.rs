@@ -383,50 +383,18 @@ impl Core {
         let planned: Vec<import::Planned> = planned?.into_iter().map(|(p, _)| p).collect();
         let client = self.client_for(&profile).await?;
         let dry_run = options.dry_run;
-        let job = Job::new(IMPORT_CONCURRENCY).with_cancel(cancel);
-        let report = job
-            .run(
-                planned,
-                |p| p.label.clone(),
-                |p| {
-                    let client = &client;
-                    let profile = &profile;
-                    async move {
-                        match p.plan {
-                            import::Plan::Refuse(reason) => Err(Error::Invalid {
-                                field: "row",
-                                reason,
-                            }),
-                            import::Plan::Skip(reason) => Ok(Outcome::skipped(reason)),
-                            import::Plan::Create { .. } if dry_run => {
-                                Ok(Outcome::done_with("would be created"))
-                            }
-                            import::Plan::Create { user, generated } => {
-                                match client.users().create(&user).await {
-                                    Ok(created) => {
-                                        self.inner.users.with(&profile.id, |t| t.upsert(&created));
-                                        Ok(Outcome::done_with(if generated {
-                                            format!("created; password: {}", user.password)
-                                        } else {
-                                            "created".to_owned()
-                                        }))
-                                    }
-                                    Err(e) => {
-                                        let e = Error::from(e);
-                                        if import::is_duplicate(&e) {
-                                            Ok(Outcome::skipped("already exists"))
-                                        } else {
-                                            Err(e)
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                },
-                on_progress,
-            )
-            .await;
+        let report = import::run(
+            &client,
+            planned,
+            dry_run,
+            IMPORT_CONCURRENCY,
+            cancel,
+            on_progress,
+            |created| {
+                self.inner.users.with(&profile.id, |t| t.upsert(created));
+            },
+        )
+        .await;
         if !dry_run {
             self.record(
                 Some(&profile.id),

@@ -147,7 +147,7 @@ fn import_stopped_by_ctrl_c_reports_every_row_and_exits_1() {
     let csv = dir.path().join("many.csv");
     let mut text = String::from("im,password\n");
     for i in 0..30 {
-        text.push_str(&format!("n{i}@example.com,pw-{i}\n"));
+        text.push_str(&format!("n{i}@example.com,tide-pool-{i}\n"));
     }
     std::fs::write(&csv, text).expect("write csv");
     let inv = Invocation::one_off(&url, SENTINEL_TOKEN);

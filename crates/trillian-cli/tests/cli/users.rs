@@ -659,3 +659,69 @@ fn user_messages_weeks_and_export_cover_every_conversation() {
         csv.stdout
     );
 }
+
+#[test]
+fn import_follows_the_apps_rules_bare_names_password_rules_duplicates_generated_passwords() {
+    let inv = Invocation::admin();
+    let bare = unique("bare");
+    let weak = format!("{}@{DOMAIN}", unique("weak"));
+    let twice = format!("{}@{DOMAIN}", unique("twice"));
+    let generated = format!("{}@{DOMAIN}", unique("gen"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("rules.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "im,password\n\
+             {bare},tide-pool-7\n\
+             {weak},short\n\
+             {twice},tide-pool-8\n\
+             {twice},tide-pool-9\n\
+             {generated},\n"
+        ),
+    )
+    .expect("write csv");
+    let path = csv.to_str().expect("utf-8");
+    let out = inv
+        .run(&[
+            "--output",
+            "json",
+            "users",
+            "import",
+            path,
+            "--generate-passwords",
+        ])
+        .code(1)
+        .json();
+    let rows = out["rows"].as_array().expect("rows");
+    let status: Vec<&str> = rows
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        status,
+        ["created", "failed", "created", "skipped", "created"],
+        "{out}"
+    );
+    assert!(
+        rows[1]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("password"),
+        "the rule that refused the row: {out}"
+    );
+    assert!(
+        rows[3]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("earlier in the file"),
+        "{out}"
+    );
+    let shown = rows[4]["message"].as_str().unwrap_or("");
+    assert!(
+        shown.contains("password: "),
+        "a generated password is shown once: {out}"
+    );
+    inv.run(&["users", "get", &format!("{bare}@{DOMAIN}")]).ok();
+    inv.run(&["users", "get", &weak]).code(1);
+}

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::draft::{UserDraft, draft_problems, full_address, new_user};
 use super::table::{Table, UserRow, status_word};
 use crate::error::{Error, Result};
-use crate::job::{JobReport, Outcome};
-use crate::model::NewUser;
+use crate::job::{Cancel, Job, JobReport, Outcome, Progress};
+use crate::model::{NewUser, User};
 
 /// Largest CSV file accepted.
 pub const MAX_CSV_BYTES: u64 = 64 * 1024 * 1024;
@@ -339,6 +339,95 @@ pub(crate) fn preview(
         existing: count(RowState::Exists) + count(RowState::Duplicate),
         invalid: count(RowState::Invalid),
     }
+}
+
+/// Runs planned rows as a job, `concurrency` creates at a time: refused rows fail with their
+/// reason and are not sent, skipped rows are reported, a create the server refuses because the
+/// user exists (an earlier, interrupted run) is reported skipped. `on_created` sees every user
+/// the server created. With `dry_run`, creatable rows report "would be created" and nothing is
+/// sent.
+pub(crate) async fn run(
+    client: &trillian_api::Client,
+    planned: Vec<Planned>,
+    dry_run: bool,
+    concurrency: usize,
+    cancel: Cancel,
+    on_progress: impl FnMut(Progress),
+    on_created: impl Fn(&User),
+) -> JobReport {
+    let on_created = &on_created;
+    Job::new(concurrency)
+        .with_cancel(cancel)
+        .run(
+            planned,
+            |p| p.label.clone(),
+            |p| async move {
+                match p.plan {
+                    Plan::Refuse(reason) => Err(Error::Invalid {
+                        field: "row",
+                        reason,
+                    }),
+                    Plan::Skip(reason) => Ok(Outcome::skipped(reason)),
+                    Plan::Create { .. } if dry_run => Ok(Outcome::done_with("would be created")),
+                    Plan::Create { user, generated } => match client.users().create(&user).await {
+                        Ok(created) => {
+                            on_created(&created);
+                            Ok(Outcome::done_with(if generated {
+                                format!("created; password: {}", user.password)
+                            } else {
+                                "created".to_owned()
+                            }))
+                        }
+                        Err(e) => {
+                            let e = Error::from(e);
+                            if is_duplicate(&e) {
+                                Ok(Outcome::skipped("already exists"))
+                            } else {
+                                Err(e)
+                            }
+                        }
+                    },
+                }
+            },
+            on_progress,
+        )
+        .await
+}
+
+/// An import through any client, for callers outside the app's profiles (the `trillian`
+/// command): reads the domain's users, groups and policies from the server, then checks and
+/// runs `records` exactly as the app's import does ([`crate::Core::users_import`]). The
+/// report's items are in the order of `records`.
+pub async fn import_with(
+    client: &trillian_api::Client,
+    records: &[CsvRecord],
+    options: &ImportOptions,
+    concurrency: usize,
+    cancel: Cancel,
+    on_progress: impl FnMut(Progress),
+) -> Result<JobReport> {
+    let (users_api, groups_api, policies_api) =
+        (client.users(), client.groups(), client.policies());
+    let (users, groups, policies) = tokio::try_join!(
+        users_api.list(),
+        groups_api.list(trillian_api::Expand::empty()),
+        policies_api.list(),
+    )?;
+    let table = Table::new(users, &groups, &policies, &[]);
+    let planned = plan(records, options, &table, client.domain())?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    Ok(run(
+        client,
+        planned,
+        options.dry_run,
+        concurrency,
+        cancel,
+        on_progress,
+        |_| {},
+    )
+    .await)
 }
 
 /// Whether a create's refusal means the user is already there (an earlier, interrupted run).
