@@ -29,6 +29,11 @@ async fn fifty_connections_mixed_load_no_errors_no_lost_writes() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(30)
         .clamp(1, 120);
+    // The sandbox logs the cause of every 500 (never sent to the client): show it with the failure.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("trillian_sandbox=error")
+        .try_init();
     let dir = tempfile::tempdir().expect("temp dir");
     let sandbox = Sandbox::start(Config::new(DOMAIN).db_path(dir.path().join("soak.sqlite3")))
         .await

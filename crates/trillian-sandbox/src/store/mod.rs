@@ -84,6 +84,12 @@ impl Db {
                 reason: format!("journal mode {mode}"),
             });
         }
+        // Every transaction of the writer takes SQLite's write lock when it begins, so that
+        // waiting for it goes through the busy timeout. A deferred transaction that reads first
+        // and then writes would get SQLITE_BUSY at once, without waiting, when a reader holds
+        // the lock for a moment (a reader that sees a half-written WAL index header takes it to
+        // read the header again): the 500 "database is locked" the soak test caught under load.
+        writer.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         migrate(&mut writer, path)?;
         Ok(Db {
             inner: Arc::new(Inner {
