@@ -73,6 +73,26 @@ impl Context {
         }
     }
 
+    /// Refuses `im` when it is the own account of the profile the client was lent for
+    /// (`profile add --own-address`), as the app does: call after [`Context::client`].
+    pub fn refuse_own_account(&self, im: &str, verb: &str) -> Result<()> {
+        let used = self
+            .used_profile
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((core, profile_id)) = used
+            && let Ok(profile) = core.profile(&profile_id)
+            && profile.is_own_address(im)
+        {
+            return Err(Error::Usage(format!(
+                "{im} is your own account (profile {:?}): trillian never {verb} it",
+                profile.name
+            )));
+        }
+        Ok(())
+    }
+
     /// The profiles and keychain shared with the desktop app.
     pub fn core(&self) -> Result<Core> {
         let paths = Paths::from_os()?;

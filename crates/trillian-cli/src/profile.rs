@@ -49,6 +49,9 @@ pub struct AddArgs {
     /// Send updates as POST instead of PATCH.
     #[arg(long)]
     pub post_for_updates: bool,
+    /// Your own IM address in this domain, if you have one: the app never deletes or disables it.
+    #[arg(long, value_name = "IM")]
+    pub own_address: Option<String>,
     /// Also make it the active profile.
     #[arg(long = "use")]
     pub activate: bool,
@@ -64,6 +67,8 @@ pub struct ProfileView {
     pub active: bool,
     pub token_stored: bool,
     pub post_for_updates: bool,
+    /// The administrator's own IM address, never deleted or disabled by the app.
+    pub own_address: Option<String>,
     /// `server` or `sandbox`.
     pub kind: &'static str,
 }
@@ -78,6 +83,7 @@ impl ProfileView {
             active: active == Some(p.id.as_str()),
             token_stored: core.has_token(&p.id).await.unwrap_or(false),
             post_for_updates: p.post_for_updates,
+            own_address: p.own_address.clone(),
             kind: match p.kind {
                 ProfileKind::Server => "server",
                 ProfileKind::Sandbox => "sandbox",
@@ -129,6 +135,7 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
                 domain: domain.clone(),
                 ca_cert_pem,
                 post_for_updates: args.post_for_updates,
+                own_address: args.own_address,
             };
             let profile = core.save_profile(draft)?;
             if let Err(e) = core.set_token(&profile.id, token).await {

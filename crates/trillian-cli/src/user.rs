@@ -272,6 +272,9 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
                 None
             };
             let client = ctx.client().await?;
+            if disable {
+                ctx.refuse_own_account(&im, "disables")?;
+            }
             let flags = if disable || enable {
                 let current = client.users().get(&im).await?.flags;
                 Some(if disable {
@@ -308,6 +311,7 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
                 &im,
             )?;
             let client = ctx.client().await?;
+            ctx.refuse_own_account(&im, "deletes")?;
             out.one(&UserView::from(&client.users().delete(&im).await?))
         }
         Command::Avatar(cmd) => run_avatar(cmd, ctx).await,

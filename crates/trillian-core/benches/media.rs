@@ -250,6 +250,7 @@ fn upload_bench(dir: &Path, mib: u64) {
                 domain: "example.com".into(),
                 ca_cert_pem: None,
                 post_for_updates: false,
+                own_address: None,
             })
             .expect("profile");
         core.set_token(&p.id, Token::new(token))

@@ -43,6 +43,7 @@ async fn core_for(sandbox: &Sandbox, dir: &std::path::Path) -> Core {
             domain: DOMAIN.into(),
             ca_cert_pem: None,
             post_for_updates: false,
+            own_address: None,
         })
         .expect("profile");
     core.set_token(&profile.id, Token::new(sandbox.admin_token(DOMAIN)))

@@ -153,6 +153,7 @@ impl Core {
 
     fn save_profile_inner(&self, draft: &ProfileDraft) -> Result<Profile> {
         let (name, base_url, domain, ca_cert_pem) = profile::validate(draft)?;
+        let own_address = profile::validate_own_address(draft.own_address.as_deref(), &domain)?;
         let mut store = self.store();
         let id = match &draft.id {
             Some(id) => {
@@ -176,6 +177,7 @@ impl Core {
             domain,
             ca_cert_pem,
             post_for_updates: draft.post_for_updates,
+            own_address,
             kind: ProfileKind::Server,
         };
         store.upsert(saved.clone())?;

@@ -46,8 +46,22 @@ pub struct Profile {
     /// Send updates as POST instead of PATCH.
     #[serde(default)]
     pub post_for_updates: bool,
+    /// The administrator's own IM address in this domain, if they have one: the app never
+    /// deletes or disables it (the API's token belongs to the domain, not to a user, so only the
+    /// administrator can say which account is theirs).
+    #[serde(default)]
+    pub own_address: Option<String>,
     /// Server or sandbox.
     pub kind: ProfileKind,
+}
+
+impl Profile {
+    /// Whether `address` is the administrator's own account ([`Profile::own_address`]).
+    pub fn is_own_address(&self, address: &str) -> bool {
+        self.own_address
+            .as_deref()
+            .is_some_and(|own| own.eq_ignore_ascii_case(address.trim()))
+    }
 }
 
 /// What the UI sends to add (no `id`) or update (with `id`) a profile.
@@ -70,6 +84,9 @@ pub struct ProfileDraft {
     /// Send updates as POST instead of PATCH.
     #[serde(default)]
     pub post_for_updates: bool,
+    /// The administrator's own IM address in this domain (a bare name gets the domain), if any.
+    #[serde(default)]
+    pub own_address: Option<String>,
 }
 
 /// The cloud server, the default base URL of a new profile.
@@ -273,6 +290,16 @@ pub(crate) fn unix_now() -> u64 {
 }
 
 /// Checks a draft and turns it into a profile (without choosing the id).
+/// The own address of a draft as a full address of `domain`; `None` when not given.
+pub(crate) fn validate_own_address(own: Option<&str>, domain: &str) -> Result<Option<String>> {
+    match own.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(own) => crate::user::draft::full_address(own, domain)
+            .map(Some)
+            .map_err(|reason| Error::invalid("own address", reason)),
+    }
+}
+
 pub(crate) fn validate(draft: &ProfileDraft) -> Result<(String, String, String, Option<String>)> {
     let base_url = validate_base_url(&draft.base_url)?;
     let domain = draft.domain.trim();
@@ -378,7 +405,33 @@ mod tests {
             domain: domain.into(),
             ca_cert_pem: None,
             post_for_updates: false,
+            own_address: None,
         }
+    }
+
+    #[test]
+    fn own_address_is_a_full_address_of_the_domain() {
+        assert_eq!(validate_own_address(None, "x.com").unwrap(), None);
+        assert_eq!(validate_own_address(Some("  "), "x.com").unwrap(), None);
+        assert_eq!(
+            validate_own_address(Some("ann"), "x.com")
+                .unwrap()
+                .as_deref(),
+            Some("ann@x.com")
+        );
+        assert!(validate_own_address(Some("ann@other.com"), "x.com").is_err());
+        let p = Profile {
+            id: "p".into(),
+            name: "p".into(),
+            base_url: "https://x".into(),
+            domain: "x.com".into(),
+            ca_cert_pem: None,
+            post_for_updates: false,
+            own_address: Some("ann@x.com".into()),
+            kind: ProfileKind::Server,
+        };
+        assert!(p.is_own_address("Ann@X.com"));
+        assert!(!p.is_own_address("bob@x.com"));
     }
 
     #[test]

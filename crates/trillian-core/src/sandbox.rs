@@ -79,6 +79,7 @@ impl Core {
             domain: SANDBOX_DOMAIN.to_owned(),
             ca_cert_pem: None,
             post_for_updates: false,
+            own_address: None,
             kind: ProfileKind::Sandbox,
         };
         {

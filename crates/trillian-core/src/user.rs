@@ -217,6 +217,9 @@ impl Core {
 
     /// Disables (cannot sign in, data kept) or enables a user.
     pub async fn user_set_disabled(&self, address: &str, disabled: bool) -> Result<UserRow> {
+        if disabled {
+            refuse_own(&self.require_active()?, address, "disables")?;
+        }
         let client = self.active_client().await?;
         let current = client.users().get(address).await?;
         let update = UserUpdate {
@@ -253,6 +256,7 @@ impl Core {
     pub async fn user_delete(&self, address: &str, confirm: &str) -> Result<()> {
         let profile = self.require_active()?;
         let result = async {
+            refuse_own(&profile, address, "deletes")?;
             if confirm.trim() != address {
                 return Err(Error::invalid(
                     "confirm",
@@ -484,6 +488,13 @@ impl Core {
         action: BulkAction,
         address: &str,
     ) -> Result<Outcome> {
+        if matches!(action, BulkAction::Delete | BulkAction::Disable)
+            && profile.is_own_address(address)
+        {
+            return Ok(Outcome::skipped(
+                "your own account (as the profile says): never deleted or disabled",
+            ));
+        }
         if action == BulkAction::Delete {
             return match client.users().delete(address).await {
                 Ok(_) => {
@@ -547,6 +558,20 @@ impl Core {
             JournalOutcome::of(result),
         );
     }
+}
+
+/// Refuses to delete or disable the administrator's own account (the profile's own address).
+fn refuse_own(profile: &Profile, address: &str, verb: &str) -> Result<()> {
+    if profile.is_own_address(address) {
+        return Err(Error::invalid(
+            "address",
+            format!(
+                "{address} is your own account (profile \"{}\"): the app never {verb} it",
+                profile.name
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `flags` with `USER_DISABLED` set or cleared; every other bit kept.

@@ -20,6 +20,8 @@ pub struct Profile {
     /// The profile trusts a CA certificate of its own (in addition to the system's roots).
     pub has_ca_certificate: bool,
     pub post_for_updates: bool,
+    /// The administrator's own IM address: never deleted or disabled by the app.
+    pub own_address: Option<String>,
     /// The embedded sandbox's profile.
     pub sandbox: bool,
     pub token_stored: bool,
@@ -49,6 +51,8 @@ pub struct ProfileInput {
     pub domain: String,
     pub ca_certificate: CaCertificateChoice,
     pub post_for_updates: bool,
+    /// The administrator's own IM address (a bare name gets the domain); empty for none.
+    pub own_address: Option<String>,
 }
 
 /// A certificate file read on the Rust side; the UI only keeps the short-lived handle.
@@ -82,6 +86,7 @@ impl Profile {
             base_url: p.base_url,
             domain: p.domain,
             post_for_updates: p.post_for_updates,
+            own_address: p.own_address,
             token_stored,
         }
     }
@@ -123,6 +128,7 @@ pub async fn profile_save(state: State<'_, AppState>, input: ProfileInput) -> Ip
         domain: input.domain,
         ca_cert_pem,
         post_for_updates: input.post_for_updates,
+        own_address: input.own_address,
     };
     let saved = core.save_profile(draft)?;
     Ok(Profile::one(core, saved).await)

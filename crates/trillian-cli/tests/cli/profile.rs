@@ -20,6 +20,7 @@ fn profile_add_through_stdin_then_use_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let inv = local(dir.path());
     let s = server();
+    let boss = crate::common::unique("boss");
 
     inv.clone()
         .stdin(format!("{}\n", s.admin_token))
@@ -32,6 +33,8 @@ fn profile_add_through_stdin_then_use_it() {
             "--domain",
             "example.com",
             "--token-stdin",
+            "--own-address",
+            &boss,
         ])
         .ok();
     let list = inv
@@ -46,6 +49,12 @@ fn profile_add_through_stdin_then_use_it() {
         "the token is in the keychain: {list}"
     );
     assert_eq!(lab["active"], false, "not active until `use`");
+    let boss = format!("{boss}@example.com");
+    assert_eq!(
+        lab["own_address"],
+        boss.as_str(),
+        "a bare name gets the domain"
+    );
 
     // A later command uses the stored token: the app's connection test, through trillian-core.
     let test = inv
@@ -93,6 +102,23 @@ fn profile_add_through_stdin_then_use_it() {
         "the active profile reaches the same server"
     );
     inv.run(&["--timeout", "5", "users", "list"]).ok();
+    // The profile's own account: never deleted or disabled, as in the app.
+    inv.clone()
+        .stdin("tide-pool-7\n")
+        .run(&["users", "create", &boss, "--password-stdin"])
+        .ok();
+    let refused = inv.run(&["users", "delete", &boss, "--yes"]).code(2);
+    assert!(
+        refused.stderr.contains("your own account"),
+        "{}",
+        refused.stderr
+    );
+    inv.run(&["users", "update", &boss, "--disable"]).code(2);
+    let kept = inv
+        .run(&["--output", "json", "users", "get", &boss])
+        .ok()
+        .json();
+    assert_eq!(kept["flags"], 0, "still there and enabled: {kept}");
     // --output xml through a profile: the server's own answer (and never the stored token)
     let xml = inv.run(&["--output", "xml", "groups", "list"]).ok();
     assert!(

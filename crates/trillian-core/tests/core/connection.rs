@@ -18,6 +18,7 @@ fn draft(url: &str, domain: &str) -> ProfileDraft {
         domain: domain.into(),
         ca_cert_pem: None,
         post_for_updates: false,
+        own_address: None,
     }
 }
 

@@ -27,6 +27,7 @@ async fn connected(fx: &Fixture) -> (Core, Sandbox) {
             domain: DOMAIN.into(),
             ca_cert_pem: None,
             post_for_updates: false,
+            own_address: None,
         })
         .expect("profile");
     core.set_token(&p.id, Token::new(sandbox.admin_token(DOMAIN)))

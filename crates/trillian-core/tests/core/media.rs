@@ -53,6 +53,7 @@ async fn core_for(dir: &Path, url: &str, token: &str) -> Core {
             domain: DOMAIN.into(),
             ca_cert_pem: None,
             post_for_updates: false,
+            own_address: None,
         })
         .expect("profile");
     core.set_token(&profile.id, Token::new(token.to_owned()))

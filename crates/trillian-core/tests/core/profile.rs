@@ -12,6 +12,7 @@ fn draft(name: &str) -> ProfileDraft {
         domain: "example.com".into(),
         ca_cert_pem: None,
         post_for_updates: false,
+        own_address: None,
     }
 }
 

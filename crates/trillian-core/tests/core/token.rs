@@ -50,6 +50,7 @@ async fn exercise(
             domain: domain.into(),
             ca_cert_pem: ca,
             post_for_updates: false,
+            own_address: None,
         })
         .expect("save");
     core.set_token(&p.id, Token::new(secret))

@@ -37,6 +37,7 @@ async fn setup(demo: bool) -> Setup {
             domain: DOMAIN.into(),
             ca_cert_pem: None,
             post_for_updates: false,
+            own_address: None,
         })
         .expect("profile");
     core.set_token(&profile.id, Token::new(sandbox.admin_token(DOMAIN)))
@@ -713,4 +714,67 @@ async fn presence_table_clients_and_setting_a_status() {
         .expect_err("status 42");
     assert_eq!(bad.code(), ErrorCode::Invalid);
     s.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_profiles_own_account_is_never_deleted_or_disabled() {
+    let s = setup(true).await;
+    let core = &s.core;
+    core.users_load(true).await.expect("load");
+    let page = core
+        .users_page(UserQuery {
+            disabled: Some(false),
+            ..q(2)
+        })
+        .await
+        .expect("two enabled users");
+    let (own, other) = (page.rows[0].address.clone(), page.rows[1].address.clone());
+    let active = core.active_profile().expect("active profile");
+    let local = own.split('@').next().unwrap_or_default().to_owned();
+    core.save_profile(ProfileDraft {
+        id: Some(active.id.clone()),
+        name: active.name.clone(),
+        base_url: active.base_url.clone(),
+        domain: DOMAIN.into(),
+        ca_cert_pem: None,
+        post_for_updates: false,
+        own_address: Some(local),
+    })
+    .expect("profile with an own address");
+    assert_eq!(
+        core.active_profile().and_then(|p| p.own_address),
+        Some(own.clone()),
+        "a bare name gets the domain"
+    );
+
+    let refused = core.user_delete(&own, &own).await.expect_err("own account");
+    assert_eq!(refused.code(), ErrorCode::Invalid);
+    assert!(
+        refused.to_string().contains("your own account"),
+        "{refused}"
+    );
+    let refused = core
+        .user_set_disabled(&own, true)
+        .await
+        .expect_err("own account");
+    assert_eq!(refused.code(), ErrorCode::Invalid);
+    let kept = server_user(core, &own).await.expect("still there");
+    assert!(!kept.is_disabled(), "and still enabled");
+
+    let report = core
+        .users_bulk(
+            BulkAction::Delete,
+            vec![own.clone(), other.clone()],
+            &trillian_core::user::bulk_delete_phrase(2),
+            Cancel::new(),
+            |_| {},
+        )
+        .await
+        .expect("bulk delete");
+    assert_eq!(statuses(&report), ["skipped", "done"]);
+    assert!(server_user(core, &own).await.is_some(), "own account kept");
+    assert!(
+        server_user(core, &other).await.is_none(),
+        "the other deleted"
+    );
 }

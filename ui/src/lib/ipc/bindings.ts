@@ -754,6 +754,8 @@ export type Profile = {
 	/**  The profile trusts a CA certificate of its own (in addition to the system's roots). */
 	hasCaCertificate: boolean,
 	postForUpdates: boolean,
+	/**  The administrator's own IM address: never deleted or disabled by the app. */
+	ownAddress: string | null,
 	/**  The embedded sandbox's profile. */
 	sandbox: boolean,
 	tokenStored: boolean,
@@ -769,6 +771,8 @@ export type ProfileInput = {
 	domain: string,
 	caCertificate: CaCertificateChoice,
 	postForUpdates: boolean,
+	/**  The administrator's own IM address (a bare name gets the domain); empty for none. */
+	ownAddress: string | null,
 };
 
 /**  One bar of a spread (presence status, client platform, client version). */

@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import ProfileEditor from './ProfileEditor.svelte';
@@ -13,6 +13,7 @@ const saved: Profile = {
   domain: 'acme.example',
   hasCaCertificate: false,
   postForUpdates: false,
+  ownAddress: null,
   sandbox: false,
   tokenStored: false,
   active: false,
@@ -76,4 +77,25 @@ test('test connection tells a wrong token apart', async () => {
   await fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
   const result = await screen.findByText('Wrong token');
   expect(result.closest('[data-outcome]')?.getAttribute('data-outcome')).toBe('wrong_token');
+});
+
+test('the own address is shown, sent trimmed, and cleared to none', async () => {
+  const inputs: unknown[] = [];
+  mockIPC((cmd, args) => {
+    if (cmd === 'profile_save') {
+      inputs.push((args as { input: unknown }).input);
+      return saved;
+    }
+  });
+  render(ProfileEditor, { profile: { ...saved, tokenStored: true, ownAddress: 'ann@acme.example' }, onclose: () => {} });
+  const own = screen.getByLabelText(/Your own IM address/) as HTMLInputElement;
+  expect(own.value).toBe('ann@acme.example');
+  await fireEvent.input(own, { target: { value: '  kim ' } });
+  await fireEvent.click(screen.getByRole('button', { name: 'Save profile' }));
+  await screen.findByText(/Profile saved/);
+  expect(inputs[0]).toMatchObject({ ownAddress: 'kim' });
+  await fireEvent.input(own, { target: { value: ' ' } });
+  await fireEvent.click(screen.getByRole('button', { name: 'Save profile' }));
+  await vi.waitFor(() => expect(inputs.length).toBe(2));
+  expect(inputs[1]).toMatchObject({ ownAddress: null });
 });

@@ -8,6 +8,8 @@ export type ProfileFormValues = {
   name: string;
   baseUrl: string;
   domain: string;
+  /** The administrator's own IM address; empty for none. */
+  ownAddress: string;
   postForUpdates: boolean;
   /** The certificate decision: keep what the profile has, remove it, or a picked file. */
   ca: CaCertificateChoice;
@@ -23,6 +25,7 @@ export function emptyForm(): ProfileFormValues {
     name: '',
     baseUrl: DEFAULT_BASE_URL,
     domain: '',
+    ownAddress: '',
     postForUpdates: false,
     ca: { kind: 'keep' },
     caFileName: null,
@@ -37,6 +40,7 @@ export function formFor(p: Profile): ProfileFormValues {
     name: p.name,
     baseUrl: p.baseUrl,
     domain: p.domain,
+    ownAddress: p.ownAddress ?? '',
     postForUpdates: p.postForUpdates,
     ca: { kind: 'keep' },
     caFileName: null,
@@ -77,5 +81,6 @@ export function toInput(v: ProfileFormValues): ProfileInput {
     domain: v.domain.trim(),
     caCertificate: v.ca,
     postForUpdates: v.postForUpdates,
+    ownAddress: v.ownAddress.trim() || null,
   };
 }

@@ -11,6 +11,7 @@ const profile = {
   domain: 'acme.example',
   hasCaCertificate: false,
   postForUpdates: false,
+  ownAddress: null,
   sandbox: false,
   tokenStored: true,
   active: true,

@@ -77,3 +77,31 @@ test('a dropped non-image shows why it was refused', async () => {
   expect(await screen.findByText(/notes\.txt cannot be the avatar: The file is not an image\./)).toBeTruthy();
   expect(screen.queryByRole('img', { name: 'Avatar of ann@acme.test' })).toBeNull();
 });
+
+test("the profile's own account offers neither disable nor delete", async () => {
+  const { session } = await import('$lib/session/session.svelte');
+  session.profiles = [
+    {
+      id: 'p1',
+      name: 'Acme',
+      baseUrl: 'https://chat.acme.test',
+      domain: 'acme.test',
+      hasCaCertificate: false,
+      postForUpdates: false,
+      ownAddress: 'Ann@acme.test',
+      sandbox: false,
+      tokenStored: true,
+      active: true,
+    },
+  ];
+  serve([]);
+  const { unmount } = render(UserDetail, props);
+  expect(screen.getByText('Your account')).toBeTruthy();
+  expect(screen.queryByRole('button', { name: 'Disable user' })).toBeNull();
+  expect(screen.queryByRole('button', { name: 'Delete user…' })).toBeNull();
+  unmount();
+  render(UserDetail, { ...props, row: { ...row, address: 'bob@acme.test' } });
+  expect(screen.getByRole('button', { name: 'Disable user' })).toBeTruthy();
+  expect(screen.getByRole('button', { name: 'Delete user…' })).toBeTruthy();
+  session.profiles = [];
+});
