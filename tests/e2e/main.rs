@@ -293,6 +293,7 @@ async fn add_profile(app: &App, name: &str, url: &str, domain: &str, token: &str
     app.fill("Base URL", url).await?;
     app.fill("Domain", domain).await?;
     app.fill("API token", token).await?;
+    app.screenshot("profile-form").await;
     app.click("Save profile").await?;
     app.wait_text(
         "[role='status']:not(#keychain-status)",
