@@ -252,6 +252,25 @@ async fn a_peering_added_in_the_graph_is_applied_to_the_server() {
             .map(|g| g.displayname.clone())
             .unwrap_or_default()
     };
+    // 30 groups in all, each new one seeing two others, for a look at a busy graph.
+    let root = groups.iter().find(|g| g.parent == 0).map_or(0, |g| g.id);
+    let mut ids: Vec<u64> = groups.iter().map(|g| g.id).collect();
+    for i in 0..30usize.saturating_sub(groups.len()) {
+        let new = api
+            .groups()
+            .create(&trillian_api::model::NewGroup {
+                displayname: format!("Team {}", i + 1),
+                name: format!("team{}.example.com", i + 1),
+                parent: Some(root),
+                ..Default::default()
+            })
+            .await
+            .expect("create a group");
+        for peer in [ids[i % ids.len()], ids[(i * 7 + 3) % ids.len()]] {
+            api.groups().peers(new.id).add(peer).await.expect("add a peering");
+        }
+        ids.push(new.id);
+    }
 
     app.check(app.click_link("Groups").await).await;
     app.check(

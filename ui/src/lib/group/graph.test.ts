@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { GroupView } from '$lib/ipc';
-import { edgeId, graphOf, peeringOf, stageDelete, stageDrop, treePositions } from './graph';
+import { edgeId, forcePositions, graphOf, peeringOf, stageDelete, stageDrop, treePositions } from './graph';
 import { PeerStage } from './peers.svelte';
 
 function group(id: number, displayName: string, parent: number, depth: number, peers: number[]): GroupView {
@@ -116,4 +116,62 @@ test('thirty groups with many peerings map without loss', () => {
   expect(g.edges).toHaveLength(distinct.size);
   expect(new Set(g.edges.map((e) => e.id)).size).toBe(g.edges.length);
   expect(treePositions(many).size).toBe(30);
+});
+
+function thirtyGroups() {
+  return Array.from({ length: 30 }, (_, i) =>
+    group(i + 1, `Group ${i + 1}`, i === 0 ? 0 : 1, i === 0 ? 0 : 1, [((i * 7) % 30) + 1, ((i * 11) % 30) + 1]),
+  );
+}
+
+/** Whether two node boxes (about 90 × 24 px, with some air) overlap. */
+const overlap = (a: { x: number; y: number }, b: { x: number; y: number }) =>
+  Math.abs(a.x - b.x) < 100 && Math.abs(a.y - b.y) < 34;
+
+function spread(pos: Map<number, { x: number; y: number }>) {
+  const ps = [...pos.values()];
+  const xs = ps.map((p) => p.x);
+  const ys = ps.map((p) => p.y);
+  const overlaps = ps.flatMap((a, i) => ps.slice(i + 1).filter((b) => overlap(a, b))).length;
+  const w = Math.max(...xs) - Math.min(...xs);
+  const h = Math.max(...ys) - Math.min(...ys);
+  return { overlaps, aspect: w / Math.max(h, 1) };
+}
+
+test('the force layout draws thirty groups without overlaps, wider than tall, the same each time', () => {
+  const many = thirtyGroups();
+  const links = many.flatMap((g) => g.peers.map((p) => [g.id, p] as [number, number]));
+  const pos = forcePositions(many.map((g) => g.id), links);
+  expect(pos.size).toBe(30);
+  const { overlaps, aspect } = spread(pos);
+  expect(overlaps).toBe(0);
+  expect(aspect).toBeGreaterThan(1);
+  expect(aspect).toBeLessThan(3);
+  expect(forcePositions(many.map((g) => g.id), links)).toEqual(pos);
+  // Unknown ids and self-loops in the links are ignored; one group alone still gets a place.
+  expect(forcePositions([5], [[5, 5], [5, 99]]).get(5)).toBeDefined();
+});
+
+test('the layered layout wraps many leaf children into rows', () => {
+  const pos = treePositions(thirtyGroups(), 170, 120, 6);
+  const { overlaps, aspect } = spread(pos);
+  expect(overlaps).toBe(0);
+  expect(aspect).toBeLessThan(4);
+  const childRows = new Set([...pos.entries()].filter(([id]) => id !== 1).map(([, p]) => p.y));
+  expect(childRows.size).toBe(5); // 29 children, 6 a row
+  expect(pos.get(1)!.y).toBeLessThan(Math.min(...childRows));
+  // Beside subtrees: a root with two parents of their own and twenty leaf children.
+  const mixed = [
+    group(1, 'Root', 0, 0, []),
+    group(2, 'Eng', 1, 1, []),
+    group(3, 'Ops', 1, 1, []),
+    group(4, 'HW', 2, 2, []),
+    group(5, 'FW', 2, 2, []),
+    group(6, 'Desk', 3, 2, []),
+    ...Array.from({ length: 20 }, (_, i) => group(10 + i, `Team ${i}`, 1, 1, [])),
+  ];
+  const m = treePositions(mixed, 170, 120, 6);
+  expect(m.size).toBe(mixed.length);
+  expect(spread(m).overlaps).toBe(0);
+  expect(spread(m).aspect).toBeLessThan(4.5);
 });

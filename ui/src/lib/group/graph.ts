@@ -90,13 +90,93 @@ export function stageDelete(stage: PeerStage, edge: string): boolean {
 }
 
 /**
+ * Positions for a force-directed drawing (Fruchterman–Reingold): groups repel each other,
+ * peerings pull their two groups together. Deterministic — it starts from a circle in the given
+ * order, so the same groups are drawn the same way every time — and spread wider than tall, as
+ * the node boxes are. `gap` is the distance two connected groups settle at.
+ */
+export function forcePositions(
+  ids: number[],
+  links: Array<[number, number]>,
+  gap = 170,
+  iterations = 400,
+): Map<number, { x: number; y: number }> {
+  const n = ids.length;
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const radius = Math.max(gap, (n * gap) / (2 * Math.PI)) / 2;
+  const xs = ids.map((_, i) => radius * Math.cos((2 * Math.PI * i) / Math.max(n, 1)));
+  const ys = ids.map((_, i) => radius * Math.sin((2 * Math.PI * i) / Math.max(n, 1)));
+  const pairs: Array<[number, number]> = [];
+  const seen = new Set<string>();
+  for (const [a, b] of links) {
+    const i = index.get(a);
+    const j = index.get(b);
+    if (i === undefined || j === undefined || i === j) continue;
+    const key = i < j ? `${i}-${j}` : `${j}-${i}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    pairs.push([i, j]);
+  }
+  const k = gap;
+  for (let step = 0; step < iterations; step++) {
+    const heat = (radius / 2) * (1 - step / iterations) + 1;
+    const dx = new Array<number>(n).fill(0);
+    const dy = new Array<number>(n).fill(0);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        let vx = xs[i] - xs[j];
+        let vy = ys[i] - ys[j];
+        let d = Math.hypot(vx, vy);
+        if (d < 0.01) {
+          vx = 0.01 * (i - j);
+          vy = 0.01;
+          d = Math.hypot(vx, vy);
+        }
+        const f = (k * k) / d;
+        dx[i] += (vx / d) * f;
+        dy[i] += (vy / d) * f;
+        dx[j] -= (vx / d) * f;
+        dy[j] -= (vy / d) * f;
+      }
+    }
+    for (const [i, j] of pairs) {
+      const vx = xs[i] - xs[j];
+      const vy = ys[i] - ys[j];
+      const d = Math.max(Math.hypot(vx, vy), 0.01);
+      const f = (d * d) / k / 2;
+      dx[i] -= (vx / d) * f;
+      dy[i] -= (vy / d) * f;
+      dx[j] += (vx / d) * f;
+      dy[j] += (vy / d) * f;
+    }
+    for (let i = 0; i < n; i++) {
+      // A little gravity keeps unconnected groups from drifting off.
+      dx[i] -= xs[i] * 0.05;
+      dy[i] -= ys[i] * 0.05;
+      const d = Math.hypot(dx[i], dy[i]);
+      if (d > 0) {
+        const move = Math.min(d, heat);
+        xs[i] += (dx[i] / d) * move;
+        ys[i] += (dy[i] / d) * move;
+      }
+    }
+  }
+  const out = new Map<number, { x: number; y: number }>();
+  // Node boxes are about four times wider than tall: stretch the drawing sideways.
+  ids.forEach((id, i) => out.set(id, { x: Math.round(xs[i] * 1.4), y: Math.round(ys[i] * 0.8) }));
+  return out;
+}
+
+/**
  * Positions for a layered drawing along the group tree: one row per depth, each parent centred
- * over its children, top-level groups side by side. Groups whose parent is unknown are roots.
+ * over its children (more than `maxPerRow` leaf children wrap into rows), top-level groups side
+ * by side. Groups whose parent is unknown are roots.
  */
 export function treePositions(
   groups: GroupView[],
   gapX = 170,
   gapY = 120,
+  maxPerRow = 6,
 ): Map<number, { x: number; y: number }> {
   const known = new Set(groups.map((g) => g.id));
   const children = new Map<number, GroupView[]>();
@@ -117,7 +197,19 @@ export function treePositions(
     let x: number;
     if (kids.length === 0) x = nextLeaf++ * gapX;
     else {
-      const xs = kids.map((k) => place(k, level + 1));
+      // Many leaf children go into rows of `maxPerRow` beside the subtrees, not one endless row.
+      const leaves = kids.filter((k) => !children.get(k.id)?.length && !out.has(k.id));
+      const wrap = leaves.length > maxPerRow ? new Set(leaves.map((k) => k.id)) : new Set<number>();
+      const xs = kids.filter((k) => !wrap.has(k.id)).map((k) => place(k, level + 1));
+      if (wrap.size > 0) {
+        const start = nextLeaf;
+        leaves.forEach((k, j) => {
+          const row = Math.floor(j / maxPerRow);
+          out.set(k.id, { x: (start + (j % maxPerRow)) * gapX, y: (level + 1) * gapY + row * gapY * 0.6 });
+        });
+        nextLeaf += maxPerRow;
+        xs.push(start * gapX, (start + maxPerRow - 1) * gapX);
+      }
       x = (Math.min(...xs) + Math.max(...xs)) / 2;
     }
     out.set(g.id, { x, y: level * gapY });
