@@ -267,7 +267,11 @@ async fn a_peering_added_in_the_graph_is_applied_to_the_server() {
             .await
             .expect("create a group");
         for peer in [ids[i % ids.len()], ids[(i * 7 + 3) % ids.len()]] {
-            api.groups().peers(new.id).add(peer).await.expect("add a peering");
+            api.groups()
+                .peers(new.id)
+                .add(peer)
+                .await
+                .expect("add a peering");
         }
         ids.push(new.id);
     }
