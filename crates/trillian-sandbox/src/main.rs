@@ -43,6 +43,9 @@ enum Command {
         /// Largest request body accepted (bytes); larger ones get 413.
         #[arg(long, default_value_t = trillian_sandbox::DEFAULT_MAX_BODY_BYTES)]
         max_body_bytes: usize,
+        /// Largest media-upload body accepted (bytes; streamed to a file); larger ones get 413.
+        #[arg(long, default_value_t = trillian_sandbox::DEFAULT_MAX_UPLOAD_BYTES)]
+        max_upload_bytes: usize,
         /// Erase the domains' data first (then regenerate the demo data with --demo).
         #[arg(long)]
         reset: bool,
@@ -100,6 +103,7 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
             public_url,
             seed,
             max_body_bytes,
+            max_upload_bytes,
             reset,
             print_admin_token,
         } => {
@@ -109,6 +113,7 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
                 .demo(demo)
                 .seed(seed)
                 .max_body_bytes(max_body_bytes)
+                .max_upload_bytes(max_upload_bytes)
                 .reset(reset);
             for d in domains.iter().skip(1) {
                 config = config.domain(d.clone());
