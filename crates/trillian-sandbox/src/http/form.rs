@@ -31,6 +31,11 @@ const MAX_KEY: usize = 256;
 const B64_BATCH: usize = 256 * 1024;
 /// Body chunks in flight between the connection and the decoding thread.
 const CHANNEL: usize = 32;
+/// After a body went over the limit, how much more of it is read (and thrown away) before the 413
+/// is sent, so that a client still writing reads the answer instead of a broken connection.
+const DRAIN_BYTES: u64 = 128 * 1024 * 1024;
+/// ... and for how long at most.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 /// Bytes of decoded data kept to sniff the type from.
 const HEAD: usize = 64;
 
@@ -661,7 +666,12 @@ pub async fn read(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if let Some(n) = declared
+        && n > limit as u64
+    {
+        if n <= (limit as u64).saturating_add(DRAIN_BYTES) {
+            drain(body).await;
+        }
         return Err(ApiError::TooLarge);
     }
     let taken: Vec<&'static str> = ["data", "thumbnail"]
@@ -704,12 +714,34 @@ pub async fn read(
         }
     };
     drop(tx);
+    if matches!(read, Err(ApiError::TooLarge)) {
+        drain_stream(stream).await;
+    }
     // Wait for the decoder even after an error: its temporary file is gone when this returns.
     let parsed = worker
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     read?;
     parsed?.ok_or_else(|| ApiError::Internal("upload decoder stopped early".into()))
+}
+
+/// Reads and throws away what is left of a refused body, within [`DRAIN_BYTES`] and
+/// [`DRAIN_TIME`] (a lingering close: the client gets to read the 413).
+async fn drain(body: Body) {
+    drain_stream(body.into_data_stream()).await;
+}
+
+async fn drain_stream(mut stream: axum::body::BodyDataStream) {
+    let mut left = DRAIN_BYTES;
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            left = left.saturating_sub(chunk.len() as u64);
+            if left == 0 {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// Base64 of something small given in memory (the query string), whitespace ignored.
@@ -862,7 +894,7 @@ mod tests {
         p.feed(format!("data={}", &good[..400_000]).as_bytes())
             .expect("feed");
         p.feed(b"!!!!").expect("feed");
-        p.feed(good[400_000..].as_bytes()).expect("feed");
+        p.feed(&good.as_bytes()[400_000..]).expect("feed");
         let up = p.finish().expect("finish");
         assert!(matches!(up.data, Some(Err(()))), "bad Base64");
         assert!(
