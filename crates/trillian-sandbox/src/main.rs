@@ -122,13 +122,14 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
                 config = config.public_url(url);
             }
             let sandbox = Sandbox::start(config).await?;
+            let stop = stopped();
             println!("listening on {}", sandbox.url());
             if print_admin_token {
                 for d in sandbox.domains() {
                     println!("admin-token {d} {}", sandbox.admin_token(d));
                 }
             }
-            stopped().await;
+            stop.await;
             sandbox.shutdown().await;
             Ok(())
         }
@@ -151,25 +152,26 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn stopped() {
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called (before the
+/// `listening on` line), not when it is first awaited: a SIGTERM sent right after that line is a
+/// clean stop, not the default death.
+fn stopped() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+        if let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            return Box::pin(async move {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
                     _ = term.recv() => {}
+                    _ = int.recv() => {}
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            });
         }
     }
-    #[cfg(not(unix))]
-    {
+    Box::pin(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
