@@ -120,6 +120,10 @@ impl B64 {
     }
 
     fn strip_whitespace(&mut self) -> bool {
+        if !self.buf.is_ascii() {
+            // Not Base64 anyway; kept as it came for the UTF-8 check of the field.
+            return false;
+        }
         let before = self.buf.len();
         self.buf.retain(|b| !b.is_ascii_whitespace());
         self.buf.len() != before
@@ -247,8 +251,11 @@ struct Data {
 
 impl Data {
     fn push(&mut self, s: &[u8]) -> std::io::Result<()> {
-        self.utf8.feed(s);
         self.nonempty |= !s.is_empty();
+        if self.b64.bad {
+            self.utf8.feed(s);
+            return Ok(());
+        }
         let out = self.b64.feed(s);
         Data::write(
             &mut self.pending,
@@ -258,6 +265,9 @@ impl Data {
             out,
         )?;
         if self.b64.bad {
+            // Everything decoded so far was Base64, hence ASCII: the UTF-8 check of the field
+            // starts with the characters that failed.
+            self.utf8.feed(&self.b64.buf);
             self.pending = None; // removes the temporary file
         }
         Ok(())
@@ -454,6 +464,38 @@ pub struct Parser<'a> {
     taken: Vec<&'static str>,
     raw_utf8: Utf8,
     out: Upload,
+    /// Reused buffer of [`decode_run`].
+    run: Vec<u8>,
+}
+
+/// Percent-decodes the start of a value's characters into `out` (`+` as a space) up to a `&`, the
+/// end, or a `%` that is not followed by two hex digits in `s` (an escape cut by the chunk's end,
+/// or no escape at all: left to the byte-wise path). Returns the bytes consumed.
+fn decode_run(s: &[u8], out: &mut Vec<u8>) -> usize {
+    let mut i = 0;
+    while i < s.len() {
+        let j = memchr::memchr3(b'&', b'%', b'+', &s[i..]).map_or(s.len(), |k| i + k);
+        out.extend_from_slice(&s[i..j]);
+        i = j;
+        match s.get(i) {
+            Some(b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            Some(b'%') => match (
+                s.get(i + 1).and_then(|&c| hex(c)),
+                s.get(i + 2).and_then(|&c| hex(c)),
+            ) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 3;
+                }
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    i
 }
 
 impl<'a> Parser<'a> {
@@ -469,6 +511,7 @@ impl<'a> Parser<'a> {
             taken,
             raw_utf8: Utf8::default(),
             out: Upload::default(),
+            run: Vec::new(),
         }
     }
 
@@ -476,12 +519,18 @@ impl<'a> Parser<'a> {
         self.raw_utf8.feed(chunk);
         let mut rest = chunk;
         while let Some((&b, tail)) = rest.split_first() {
-            if self.in_value && self.pct == Pct::None && !matches!(b, b'&' | b'%' | b'+') {
-                // The common case: a run of plain characters up to the next special one.
-                let n = memchr::memchr3(b'&', b'%', b'+', rest).unwrap_or(rest.len());
-                self.sink.push(&rest[..n])?;
-                rest = &rest[n..];
-                continue;
+            if self.in_value && self.pct == Pct::None && b != b'&' {
+                // The common case: plain characters, `+` and whole escapes, decoded in one go.
+                let mut run = std::mem::take(&mut self.run);
+                run.clear();
+                let n = decode_run(rest, &mut run);
+                let pushed = self.sink.push(&run);
+                self.run = run;
+                pushed?;
+                if n > 0 {
+                    rest = &rest[n..];
+                    continue;
+                }
             }
             rest = tail;
             self.started = true;
