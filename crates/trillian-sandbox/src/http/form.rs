@@ -98,8 +98,8 @@ struct B64 {
 }
 
 impl B64 {
-    /// Takes more characters; returns the bytes decoded so far (possibly none).
-    fn feed(&mut self, s: &[u8]) -> &[u8] {
+    /// Takes more characters; the bytes decoded (possibly none) are then in `out`.
+    fn feed(&mut self, s: &[u8]) {
         self.out.clear();
         if !self.bad {
             self.buf.extend_from_slice(s);
@@ -107,16 +107,14 @@ impl B64 {
                 self.decode(false);
             }
         }
-        &self.out
     }
 
-    /// No more characters: returns the last decoded bytes.
-    fn end(&mut self) -> &[u8] {
+    /// No more characters: the last bytes decoded are then in `out`.
+    fn end(&mut self) {
         self.out.clear();
         if !self.bad {
             self.decode(true);
         }
-        &self.out
     }
 
     fn strip_whitespace(&mut self) -> bool {
@@ -237,80 +235,150 @@ impl Stored {
     }
 }
 
+/// Hashes and writes the decoded data on a thread of its own, behind the decoder: the two halves
+/// of the work overlap on two cores. Buffers go back and forth (no copy, no allocation per piece).
+#[derive(Debug)]
+struct Writer {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    back: std::sync::mpsc::Receiver<Vec<u8>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<(Pending, Sha256)>>>,
+}
+
+/// Decoded pieces in flight to the writer thread.
+const WRITER_QUEUE: usize = 4;
+
+impl Writer {
+    fn start(mut pending: Pending) -> std::io::Result<Writer> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(WRITER_QUEUE);
+        let (back_tx, back) = std::sync::mpsc::sync_channel::<Vec<u8>>(WRITER_QUEUE + 2);
+        let thread = std::thread::Builder::new()
+            .name("upload-writer".into())
+            .spawn(move || {
+                let mut sha = Sha256::new();
+                while let Ok(buf) = rx.recv() {
+                    sha.update(&buf);
+                    pending.write(&buf)?;
+                    let _ = back_tx.try_send(buf);
+                }
+                pending.finish()?;
+                Ok((pending, sha))
+            })?;
+        Ok(Writer {
+            tx: Some(tx),
+            back,
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands `buf` over; returns an empty buffer to decode into next.
+    fn send(&mut self, buf: Vec<u8>) -> std::io::Result<Vec<u8>> {
+        let sent = match &self.tx {
+            Some(tx) => tx.send(buf).is_ok(),
+            None => false,
+        };
+        if !sent {
+            // The writer stopped: its error says why.
+            self.tx = None;
+            return match self.join() {
+                Err(e) => Err(e),
+                Ok(_) => Err(std::io::Error::other("upload writer stopped")),
+            };
+        }
+        Ok(self.back.try_recv().unwrap_or_default())
+    }
+
+    fn join(&mut self) -> std::io::Result<(Pending, Sha256)> {
+        self.tx = None;
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("upload writer panicked"))),
+            None => Err(std::io::Error::other("upload writer already joined")),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Stops the thread; the temporary file goes with its `Pending` unless taken by `join`.
+        if self.thread.is_some() {
+            let _ = self.join();
+        }
+    }
+}
+
 /// `data` as it streams in.
 #[derive(Debug)]
 struct Data {
     b64: B64,
     utf8: Utf8,
     nonempty: bool,
-    pending: Option<Pending>,
-    sha: Sha256,
+    /// None once the data turned out not to be Base64 (the temporary file is removed then).
+    writer: Option<Writer>,
     len: u64,
     head: Vec<u8>,
 }
 
 impl Data {
+    fn start(content: &Content) -> std::io::Result<Data> {
+        Ok(Data {
+            b64: B64::default(),
+            utf8: Utf8::default(),
+            nonempty: false,
+            writer: Some(Writer::start(content.create_temp()?)?),
+            len: 0,
+            head: Vec::new(),
+        })
+    }
+
     fn push(&mut self, s: &[u8]) -> std::io::Result<()> {
         self.nonempty |= !s.is_empty();
         if self.b64.bad {
             self.utf8.feed(s);
             return Ok(());
         }
-        let out = self.b64.feed(s);
-        Data::write(
-            &mut self.pending,
-            &mut self.sha,
-            &mut self.len,
-            &mut self.head,
-            out,
-        )?;
+        self.b64.feed(s);
+        self.write()?;
         if self.b64.bad {
             // Everything decoded so far was Base64, hence ASCII: the UTF-8 check of the field
             // starts with the characters that failed.
             self.utf8.feed(&self.b64.buf);
-            self.pending = None; // removes the temporary file
+            self.writer = None; // removes the temporary file
         }
         Ok(())
     }
 
-    fn write(
-        pending: &mut Option<Pending>,
-        sha: &mut Sha256,
-        len: &mut u64,
-        head: &mut Vec<u8>,
-        out: &[u8],
-    ) -> std::io::Result<()> {
+    /// Sends what the decoder produced to the writer thread.
+    fn write(&mut self) -> std::io::Result<()> {
+        let out = &self.b64.out;
         if out.is_empty() {
             return Ok(());
         }
-        if let Some(p) = pending {
-            sha.update(out);
-            p.write(out)?;
-            *len += out.len() as u64;
-            if head.len() < HEAD {
-                let take = (HEAD - head.len()).min(out.len());
-                head.extend_from_slice(&out[..take]);
-            }
+        let Some(writer) = &mut self.writer else {
+            return Ok(());
+        };
+        self.len += out.len() as u64;
+        if self.head.len() < HEAD {
+            let take = (HEAD - self.head.len()).min(out.len());
+            self.head.extend_from_slice(&out[..take]);
         }
+        let buf = std::mem::take(&mut self.b64.out);
+        self.b64.out = writer.send(buf)?;
         Ok(())
     }
 
     fn finish(mut self) -> std::io::Result<Field> {
-        let out = self.b64.end();
-        Data::write(
-            &mut self.pending,
-            &mut self.sha,
-            &mut self.len,
-            &mut self.head,
-            out,
-        )?;
-        let value = match (self.b64.bad, self.pending.take()) {
-            (false, Some(mut pending)) => {
-                pending.finish()?;
+        if !self.b64.bad {
+            self.b64.end();
+            self.write()?;
+        }
+        let value = match (self.b64.bad, self.writer.take()) {
+            (false, Some(mut writer)) => {
+                let (pending, sha) = writer.join()?;
                 Ok(Stored {
                     pending,
                     len: self.len,
-                    m: content::encode_digest(self.sha),
+                    m: content::encode_digest(sha),
                     head: self.head,
                 })
             }
@@ -338,8 +406,8 @@ impl Thumb {
     fn push(&mut self, s: &[u8]) {
         self.utf8.feed(s);
         self.nonempty |= !s.is_empty();
-        let out = self.b64.feed(s);
-        Thumb::keep(&mut self.bytes, &mut self.len, out);
+        self.b64.feed(s);
+        Thumb::keep(&mut self.bytes, &mut self.len, &self.b64.out);
     }
 
     fn keep(bytes: &mut Vec<u8>, len: &mut usize, out: &[u8]) {
@@ -351,8 +419,8 @@ impl Thumb {
     }
 
     fn finish(mut self) -> Field {
-        let out = self.b64.end();
-        Thumb::keep(&mut self.bytes, &mut self.len, out);
+        self.b64.end();
+        Thumb::keep(&mut self.bytes, &mut self.len, &self.b64.out);
         Field::Thumbnail {
             present: self.nonempty,
             value: if self.b64.bad {
@@ -611,15 +679,7 @@ impl<'a> Parser<'a> {
             Some(f) => {
                 self.taken.push(f);
                 match f {
-                    "data" => Sink::Data(Box::new(Data {
-                        b64: B64::default(),
-                        utf8: Utf8::default(),
-                        nonempty: false,
-                        pending: Some(self.content.create_temp()?),
-                        sha: Sha256::new(),
-                        len: 0,
-                        head: Vec::new(),
-                    })),
+                    "data" => Sink::Data(Box::new(Data::start(self.content)?)),
                     "thumbnail" => Sink::Thumbnail(Box::default()),
                     _ => Sink::Text(f, Text::new(MAX_TEXT)),
                 }
