@@ -219,7 +219,7 @@ impl AppState {
     }
 
     fn prepare_domain(&self, domain: &str, reset: bool) -> Result<()> {
-        let (demo, seed) = (self.demo, self.seed);
+        let (demo, seed, content) = (self.demo, self.seed, self.db.content());
         self.db.write_blocking(|c| -> Result<()> {
             let tx = c.transaction()?;
             let id = match store::domain_id(&tx, domain)? {
@@ -238,14 +238,7 @@ impl AppState {
                 store::token::insert(&tx, id, None, &token::generate(), store::now_secs())?;
             }
             if demo && store::user::count(&tx, id)? == 0 {
-                demo::generate(
-                    &tx,
-                    self.db.content(),
-                    id,
-                    domain,
-                    seed,
-                    store::now_millis(),
-                )?;
+                demo::generate(&tx, content, id, domain, seed, store::now_millis())?;
             }
             tx.commit()?;
             Ok(())
@@ -254,21 +247,14 @@ impl AppState {
 
     /// Erases a domain's data (keeping its administrator tokens) and regenerates the demo data.
     pub fn reset_demo(&self, domain: &str) -> Result<()> {
-        let seed = self.seed;
+        let (seed, content) = (self.seed, self.db.content());
         self.db.write_blocking(|c| -> Result<()> {
             let tx = c.transaction()?;
             let id = store::domain_id(&tx, domain)?
                 .ok_or_else(|| Error::UnknownDomain(domain.into()))?;
             store::clear_domain(&tx, id)?;
             demo::init_domain(&tx, id, domain)?;
-            demo::generate(
-                &tx,
-                self.db.content(),
-                id,
-                domain,
-                seed,
-                store::now_millis(),
-            )?;
+            demo::generate(&tx, content, id, domain, seed, store::now_millis())?;
             tx.commit()?;
             Ok(())
         })

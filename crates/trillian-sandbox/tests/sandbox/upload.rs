@@ -97,19 +97,22 @@ impl Live {
             client: reqwest::Client::new(),
             token,
         };
-        if !create {
-            return live;
+        if create {
+            live.create_user("photo").await;
         }
-        let r = live
+        live
+    }
+
+    async fn create_user(&self, local: &str) {
+        let r = self
             .client
-            .post(live.url("users/"))
+            .post(self.url("users/"))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body("im=photo&password=x")
+            .body(format!("im={local}&password=x"))
             .send()
             .await
             .expect("create user");
-        assert_eq!(r.status().as_u16(), 201, "owner created");
-        live
+        assert_eq!(r.status().as_u16(), 201, "user {local} created");
     }
 
     fn url(&self, path: &str) -> String {
@@ -302,15 +305,7 @@ async fn an_over_large_upload_is_413_and_the_next_request_is_served() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_uploads_share_one_file_until_the_last_item_goes() {
     let live = Live::start(Config::new(DOMAIN)).await;
-    let r = live
-        .client
-        .post(live.url("users/"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("im=other&password=x")
-        .send()
-        .await
-        .expect("create");
-    assert_eq!(r.status().as_u16(), 201);
+    live.create_user("other").await;
     let data = bytes(300_000, 21);
     let (s1, t1) = live.upload(form_body(&data, "a.bin")).await;
     let (s2, t2) = live.upload_stream(form_body(&data, "b.bin")).await;
