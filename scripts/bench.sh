@@ -10,7 +10,8 @@ cargo bench -p trillian-api --bench decode
 cargo bench -p trillian-api --bench ratios
 # The sandbox under 50 concurrent connections on loopback (req/s, p99, errors).
 cargo bench -p trillian-sandbox --bench load
-# Thumbnails beside vipsthumbnail and ImageMagick; a 256 MiB upload's throughput and peak memory.
+# Thumbnails beside vipsthumbnail and ImageMagick; a 1 GiB upload to the sandbox (throughput, peak
+# memory of both sides, CPU) beside curl -T of the same file to a trivial sink (the loopback ceiling).
 cargo bench -p trillian-core --bench media
 # Users screen at 100,000 users (load, page, sort, search); 10,000-user CSV import beside sequential calls and curl.
 cargo bench -p trillian-core --bench users

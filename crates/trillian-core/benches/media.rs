@@ -1,11 +1,14 @@
 //! Media benchmark: thumbnails beside `vipsthumbnail` and ImageMagick on the same generated
 //! files, and an upload's throughput and peak memory against the sandbox.
 //!
-//! `cargo bench -p trillian-core --bench media` (`MEDIA_BENCH_UPLOAD_MIB`, default 256, sets the
-//! upload's size; `MEDIA_BENCH_RUNS`, default 5, the runs per figure). The sandbox runs in a
-//! child process (this binary with `--sandbox-child`): it holds upload bodies in memory, and the
-//! memory measured must be the uploading side's only. Peers are timed as whole processes (that is
-//! how they are used); ours in-process, plus the start-up of a process, measured separately.
+//! `cargo bench -p trillian-core --bench media` (`MEDIA_BENCH_UPLOAD_MIB`, default 1024, sets the
+//! upload's size; `MEDIA_BENCH_RUNS`, default 5, the runs per figure; `MEDIA_BENCH_THUMBNAILS=0`
+//! skips the thumbnails). The sandbox runs in a
+//! child process (this binary with `--sandbox-child`), so that each side's peak memory is its own;
+//! the child also runs a trivial HTTP sink (reads a body, answers 200), and `curl -T` of the same
+//! file to that sink, before and after the upload, is the loopback ceiling the upload is compared
+//! with. Peers are timed as whole processes (that is how they are used); ours in-process, plus the
+//! start-up of a process, measured separately.
 
 use std::io::{BufRead, BufReader, Cursor, Write};
 use std::path::{Path, PathBuf};
@@ -30,11 +33,13 @@ fn main() {
         return;
     }
     let runs: usize = env_num("MEDIA_BENCH_RUNS", 5);
-    let upload_mib: u64 = env_num("MEDIA_BENCH_UPLOAD_MIB", 256);
+    let upload_mib: u64 = env_num("MEDIA_BENCH_UPLOAD_MIB", 1024);
     let dir = tempfile::tempdir().expect("tempdir");
     // The upload first: peak memory is process-wide, and image decoding would raise it.
     upload_bench(dir.path(), upload_mib);
-    thumbnail_bench(dir.path(), runs);
+    if env_num("MEDIA_BENCH_THUMBNAILS", 1) != 0 {
+        thumbnail_bench(dir.path(), runs);
+    }
 }
 
 fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -182,7 +187,26 @@ fn thumbnail_bench(dir: &Path, runs: usize) {
 
 /// `VmRSS:`/`VmHWM:` of this process in bytes.
 fn proc_status(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    pid_status("self", field)
+}
+
+/// User + system CPU time of process `pid` (or `self`), from `/proc/PID/stat` (100 ticks a second).
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// `VmRSS:`/`VmHWM:` of process `pid` (or `self`) in bytes.
+fn pid_status(pid: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -222,11 +246,17 @@ fn upload_bench(dir: &Path, mib: u64) {
         .find(|l| l.starts_with("SANDBOX "))
         .expect("sandbox ready line");
     let parts: Vec<&str> = ready.split_whitespace().collect();
-    let (url, token, im) = (
+    let (url, token, im, sink) = (
         parts[1].to_owned(),
         parts[2].to_owned(),
         parts[3].to_owned(),
+        parts[4].to_owned(),
     );
+    let child_pid = child.id().to_string();
+    let ceiling_before = curl_ceiling(&file, &sink);
+    let child_before = pid_status(&child_pid, "VmRSS:");
+    let child_cpu_before = cpu_time(&child_pid);
+    let own_cpu_before = cpu_time("self");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -275,18 +305,113 @@ fn upload_bench(dir: &Path, mib: u64) {
         assert_eq!(report.succeeded(), 1, "{report:?}");
         (elapsed, before, proc_status("VmHWM:"))
     });
+    let child_peak = pid_status(&child_pid, "VmHWM:");
+    let child_cpu = cpu_time(&child_pid).saturating_sub(child_cpu_before);
+    let own_cpu = cpu_time("self").saturating_sub(own_cpu_before);
+    let ceiling_after = curl_ceiling(&file, &sink);
     drop(child.stdin.take());
     let _ = child.wait();
+    let throughput = size as f64 / elapsed.as_secs_f64();
     println!("\n## Upload of {mib} MiB (random bytes) to the sandbox on loopback");
     println!(
         "time {:.2} s, throughput {:.0} MB/s (file bytes), uploading process peak RSS {} MiB \
-         (+{} MiB over {} MiB before the upload)",
+         (+{} MiB over {} MiB before the upload); sandbox process peak RSS {} MiB ({} MiB before)",
         elapsed.as_secs_f64(),
-        size as f64 / elapsed.as_secs_f64() / 1e6,
+        throughput / 1e6,
         peak >> 20,
         peak.saturating_sub(before) >> 20,
-        before >> 20
+        before >> 20,
+        child_peak >> 20,
+        child_before >> 20,
     );
+    println!(
+        "CPU during the upload: uploading process {:.2} s, sandbox process {:.2} s ({:.0} % and \
+         {:.0} % of one core over the upload's wall time; load average before: {})",
+        own_cpu.as_secs_f64(),
+        child_cpu.as_secs_f64(),
+        own_cpu.as_secs_f64() / elapsed.as_secs_f64() * 100.0,
+        child_cpu.as_secs_f64() / elapsed.as_secs_f64() * 100.0,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .unwrap_or("?"),
+    );
+    let ceilings: Vec<f64> = [ceiling_before, ceiling_after]
+        .into_iter()
+        .flatten()
+        .map(|d| size as f64 / d.as_secs_f64())
+        .collect();
+    if ceilings.is_empty() {
+        println!("loopback ceiling: n/a (curl not found or failed)");
+    } else {
+        let ceiling = ceilings.iter().sum::<f64>() / ceilings.len() as f64;
+        println!(
+            "loopback ceiling (curl -T of the same file to a trivial sink, before/after): {} → \
+             mean {:.0} MB/s; upload/ceiling {:.2}× (goal ≥ 0.2×)",
+            ceilings
+                .iter()
+                .map(|c| format!("{:.0} MB/s", c / 1e6))
+                .collect::<Vec<_>>()
+                .join(", "),
+            ceiling / 1e6,
+            throughput / ceiling
+        );
+    }
+}
+
+/// Wall time of `curl -T file` to the sink (None when curl is missing or fails).
+fn curl_ceiling(file: &Path, sink: &str) -> Option<Duration> {
+    let t = Instant::now();
+    let status = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-T"])
+        .arg(file)
+        .arg(format!("http://{sink}/sink"))
+        .stdout(Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then(|| t.elapsed())
+}
+
+/// A trivial HTTP/1.1 sink: reads each request's body (Content-Length) and answers 200.
+async fn sink(listener: tokio::net::TcpListener) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    while let Ok((mut conn, _)) = listener.accept().await {
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 256 * 1024];
+            let mut head = Vec::new();
+            let body_start = loop {
+                let n = conn.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    return;
+                }
+                head.extend_from_slice(&buf[..n]);
+                if let Some(at) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break at + 4;
+                }
+            };
+            let text = String::from_utf8_lossy(&head[..body_start]).to_ascii_lowercase();
+            let len: u64 = text
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if text.contains("expect: 100-continue") {
+                let _ = conn.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+            }
+            let mut left = len.saturating_sub((head.len() - body_start) as u64);
+            while left > 0 {
+                let n = conn.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    return;
+                }
+                left = left.saturating_sub(n as u64);
+            }
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                .await;
+        });
+    }
 }
 
 /// Serves a demo sandbox until stdin closes; prints `SANDBOX <url> <admin token> <user>`.
@@ -297,7 +422,7 @@ fn sandbox_child() {
         let sandbox = trillian_sandbox::Sandbox::start(
             trillian_sandbox::Config::new("example.com")
                 .demo(true)
-                .max_body_bytes(body),
+                .max_upload_bytes(body),
         )
         .await
         .expect("sandbox");
@@ -308,7 +433,12 @@ fn sandbox_child() {
                 .expect("client");
         let users = client.users().list().await.expect("users");
         let im = users.first().expect("demo users").name.clone();
-        println!("SANDBOX {} {token} {im}", sandbox.url());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("sink");
+        let sink_addr = listener.local_addr().expect("sink address");
+        tokio::spawn(sink(listener));
+        println!("SANDBOX {} {token} {im} {sink_addr}", sandbox.url());
         let _ = tokio::task::spawn_blocking(|| {
             let mut sink = String::new();
             let _ = std::io::stdin().read_line(&mut sink);

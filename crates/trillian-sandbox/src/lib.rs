@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+mod content;
 mod demo;
 pub mod error;
 mod http;
@@ -34,8 +35,12 @@ use store::Db;
 /// How long [`Sandbox::shutdown`] waits for open connections.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Default body limit: a 512 MiB media item as percent-encoded Base64, with room to spare.
+/// Default limit of the bodies read whole (every request but media uploads).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 768 * 1024 * 1024;
+
+/// Default limit of a media upload's body, which streams to a file: a 2 GiB media item as
+/// percent-encoded Base64 (about 1.42 characters a byte), with room to spare.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 3 * 1024 * 1024 * 1024;
 
 /// Where the sandbox keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,8 +73,11 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Seed of the demo data generator.
     pub seed: u64,
-    /// Requests with a larger body are refused with 413.
+    /// Requests with a larger body are refused with 413 (media uploads: `max_upload_bytes`).
     pub max_body_bytes: usize,
+    /// Media uploads (streamed to a file, not held in memory) with a larger body are refused with
+    /// 413.
+    pub max_upload_bytes: usize,
     /// Erase the domains' data at start (and regenerate demo data when `demo`).
     pub reset: bool,
 }
@@ -85,6 +93,7 @@ impl Config {
             public_url: None,
             seed: 0x7121_11a4,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             reset: false,
         }
     }
@@ -130,6 +139,11 @@ impl Config {
         self
     }
 
+    pub fn max_upload_bytes(mut self, bytes: usize) -> Config {
+        self.max_upload_bytes = bytes;
+        self
+    }
+
     pub fn reset(mut self, reset: bool) -> Config {
         self.reset = reset;
         self
@@ -162,6 +176,7 @@ pub struct AppState {
     pub(crate) db: Db,
     pub(crate) base: Arc<str>,
     pub(crate) max_body: usize,
+    pub(crate) max_upload: usize,
     seed: u64,
     demo: bool,
     /// `GET users` answers per domain, with the user change counter they were read at.
@@ -190,6 +205,7 @@ impl AppState {
             db,
             base: Arc::from(public_url.trim_end_matches('/')),
             max_body: config.max_body_bytes,
+            max_upload: config.max_upload_bytes,
             seed: config.seed,
             demo: config.demo,
             admins: Arc::default(),
@@ -203,7 +219,7 @@ impl AppState {
     }
 
     fn prepare_domain(&self, domain: &str, reset: bool) -> Result<()> {
-        let (demo, seed) = (self.demo, self.seed);
+        let (demo, seed, content) = (self.demo, self.seed, self.db.content());
         self.db.write_blocking(|c| -> Result<()> {
             let tx = c.transaction()?;
             let id = match store::domain_id(&tx, domain)? {
@@ -222,7 +238,7 @@ impl AppState {
                 store::token::insert(&tx, id, None, &token::generate(), store::now_secs())?;
             }
             if demo && store::user::count(&tx, id)? == 0 {
-                demo::generate(&tx, id, domain, seed, store::now_millis())?;
+                demo::generate(&tx, content, id, domain, seed, store::now_millis())?;
             }
             tx.commit()?;
             Ok(())
@@ -231,14 +247,14 @@ impl AppState {
 
     /// Erases a domain's data (keeping its administrator tokens) and regenerates the demo data.
     pub fn reset_demo(&self, domain: &str) -> Result<()> {
-        let seed = self.seed;
+        let (seed, content) = (self.seed, self.db.content());
         self.db.write_blocking(|c| -> Result<()> {
             let tx = c.transaction()?;
             let id = store::domain_id(&tx, domain)?
                 .ok_or_else(|| Error::UnknownDomain(domain.into()))?;
             store::clear_domain(&tx, id)?;
             demo::init_domain(&tx, id, domain)?;
-            demo::generate(&tx, id, domain, seed, store::now_millis())?;
+            demo::generate(&tx, content, id, domain, seed, store::now_millis())?;
             tx.commit()?;
             Ok(())
         })
@@ -300,6 +316,12 @@ impl AppState {
         })
     }
 
+    /// The directory of the media files (`<db>.media`, or a temporary directory in memory).
+    #[doc(hidden)]
+    pub fn media_dir(&self) -> &std::path::Path {
+        self.db.content().dir()
+    }
+
     /// Turns the cache of `GET users` answers on or off (on by default; for benchmarks).
     #[doc(hidden)]
     pub fn set_user_list_cache(&self, on: bool) {
@@ -307,7 +329,8 @@ impl AppState {
             .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// A digest of every row of every table: equal digests mean no data changed (for tests).
+    /// A digest of every row of every table and of the media files' names and sizes: equal
+    /// digests mean no data changed (for tests).
     #[doc(hidden)]
     pub fn content_digest(&self) -> Result<String> {
         self.db.read_blocking(|c| -> Result<String> {
@@ -335,6 +358,9 @@ impl AppState {
                 for r in rows {
                     h.update(r.as_bytes());
                 }
+            }
+            for f in self.db.content().listing()? {
+                h.update(f.as_bytes());
             }
             Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
         })

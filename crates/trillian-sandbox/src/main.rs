@@ -43,6 +43,9 @@ enum Command {
         /// Largest request body accepted (bytes); larger ones get 413.
         #[arg(long, default_value_t = trillian_sandbox::DEFAULT_MAX_BODY_BYTES)]
         max_body_bytes: usize,
+        /// Largest media-upload body accepted (bytes; streamed to a file); larger ones get 413.
+        #[arg(long, default_value_t = trillian_sandbox::DEFAULT_MAX_UPLOAD_BYTES)]
+        max_upload_bytes: usize,
         /// Erase the domains' data first (then regenerate the demo data with --demo).
         #[arg(long)]
         reset: bool,
@@ -100,6 +103,7 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
             public_url,
             seed,
             max_body_bytes,
+            max_upload_bytes,
             reset,
             print_admin_token,
         } => {
@@ -109,6 +113,7 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
                 .demo(demo)
                 .seed(seed)
                 .max_body_bytes(max_body_bytes)
+                .max_upload_bytes(max_upload_bytes)
                 .reset(reset);
             for d in domains.iter().skip(1) {
                 config = config.domain(d.clone());
@@ -117,13 +122,14 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
                 config = config.public_url(url);
             }
             let sandbox = Sandbox::start(config).await?;
+            let stop = stopped();
             println!("listening on {}", sandbox.url());
             if print_admin_token {
                 for d in sandbox.domains() {
                     println!("admin-token {d} {}", sandbox.admin_token(d));
                 }
             }
-            stopped().await;
+            stop.await;
             sandbox.shutdown().await;
             Ok(())
         }
@@ -146,25 +152,26 @@ async fn run(cli: Cli) -> trillian_sandbox::Result<()> {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn stopped() {
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called (before the
+/// `listening on` line), not when it is first awaited: a SIGTERM sent right after that line is a
+/// clean stop, not the default death.
+fn stopped() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+        if let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            return Box::pin(async move {
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
                     _ = term.recv() => {}
+                    _ = int.recv() => {}
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            });
         }
     }
-    #[cfg(not(unix))]
-    {
+    Box::pin(async {
         let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }

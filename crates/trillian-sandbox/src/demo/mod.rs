@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rusqlite::Connection;
 
+use crate::content::Content;
 use crate::error::Result;
 use crate::http::media::{Upload, store_upload};
 use crate::http::message::{append, groupchat_conv, pair_conv};
@@ -234,6 +235,7 @@ struct Person {
 /// Fills a domain that has its root group and default policy with the demo company.
 pub fn generate(
     c: &Connection,
+    content: &Content,
     domain_id: i64,
     domain: &str,
     seed: u64,
@@ -442,7 +444,8 @@ pub fn generate(
         if ci < 3 {
             let (data, thumb, w, h) = picture::chart(rng.next_u64(), 960, 540)?;
             let up = Upload {
-                data,
+                size: data.len() as u64,
+                m: content.put_bytes(&data)?,
                 thumbnail: Some(thumb),
                 name: format!("{} - weekly telemetry.png", name.replace(':', "")),
                 kind: "image/png".into(),
@@ -459,7 +462,8 @@ pub fn generate(
             let text =
                 format!("Targets for {name}\n- ship Tern-3 to 12 customers\n- close 40 tickets\n");
             let up = Upload {
-                data: text.into_bytes(),
+                size: text.len() as u64,
+                m: content.put_bytes(text.as_bytes())?,
                 thumbnail: None,
                 name: "Goals.txt".into(),
                 kind: "text/plain".into(),
@@ -507,7 +511,8 @@ pub fn generate(
     for (k, p) in people.iter().take(4).enumerate() {
         let (data, thumb, w, h) = picture::photo(rng.next_u64(), 1280, 800)?;
         let up = Upload {
-            data,
+            size: data.len() as u64,
+            m: content.put_bytes(&data)?,
             thumbnail: Some(thumb),
             name: format!("sea-trial-{:02}.jpg", k + 1),
             kind: "image/jpeg".into(),

@@ -1,7 +1,8 @@
 //! Media items of users and group chats (same operations, two owners).
 
 use axum::Router;
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -10,16 +11,21 @@ use base64::engine::general_purpose::STANDARD;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
+use tokio_util::io::ReaderStream;
 
 use super::error::{ApiError, ApiResult};
+use super::form::{self, Stored};
 use super::xml::{Xml, XmlWriter};
-use super::{Form, Principal, Query, Seg, route};
+use super::{Params, Principal, Query, Seg, route};
 use crate::AppState;
 use crate::store::{self, media, media::MediaRow};
 use trillian_api::model::MediaItem;
 
 /// The largest thumbnail the API accepts.
 pub const MAX_THUMBNAIL: usize = 65_535;
+
+/// Bytes read from a media file per piece of a download.
+const DOWNLOAD_CHUNK: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -46,9 +52,11 @@ fn routes(r: Router<AppState>, base: &str, kind: Kind) -> Router<AppState> {
         },
     )
     .post(
-        move |s: State<AppState>, p: Principal, Seg((_, o)): Seg<(String, String)>, f: Form| {
-            create(kind, s, p, o, f)
-        },
+        move |s: State<AppState>,
+              p: Principal,
+              Seg((_, o)): Seg<(String, String)>,
+              q: Query,
+              req: Request| { create(kind, s, p, o, q, req) },
     );
     let r = route(r, base, list_routes);
     type Item = Seg<(String, String, String)>;
@@ -124,19 +132,11 @@ pub fn digest(data: &[u8]) -> String {
     STANDARD.encode(Sha256::digest(data))
 }
 
-fn decode_b64(what: &str, s: &str) -> ApiResult<Vec<u8>> {
-    let decoded = if s.bytes().any(|b| b.is_ascii_whitespace()) {
-        let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-        STANDARD.decode(compact)
-    } else {
-        STANDARD.decode(s)
-    };
-    decoded.map_err(|_| ApiError::bad(format!("{what} is not valid Base64")))
-}
-
-/// A new media item's decoded content.
+/// A new media item: its content (already a file, or being placed) and its metadata.
 pub struct Upload {
-    pub data: Vec<u8>,
+    /// Base64 SHA-256 of the data.
+    pub m: String,
+    pub size: u64,
     pub thumbnail: Option<Vec<u8>>,
     pub name: String,
     pub kind: String,
@@ -144,7 +144,7 @@ pub struct Upload {
     pub height: u32,
 }
 
-/// Stores an upload for `owner`; returns the item.
+/// Stores the row (and thumbnail) of an upload whose data file is in place; returns the item.
 pub fn store_upload(
     c: &Connection,
     d: i64,
@@ -152,8 +152,6 @@ pub fn store_upload(
     up: &Upload,
     now: i64,
 ) -> rusqlite::Result<MediaRow> {
-    let m = digest(&up.data);
-    media::put_blob(c, &m, &up.data)?;
     let thumb_sha = match &up.thumbnail {
         Some(t) => {
             let sha = digest(t);
@@ -162,15 +160,15 @@ pub fn store_upload(
         }
         None => String::new(),
     };
-    let old = media::get(c, d, owner, &m)?;
+    let old = media::get(c, d, owner, &up.m)?;
     let created_at = old.as_ref().map(|o| o.created_at).unwrap_or(now);
     let row = MediaRow {
         id: 0,
         owner: owner.to_owned(),
-        m,
+        m: up.m.clone(),
         name: up.name.clone(),
         kind: up.kind.clone(),
-        size: up.data.len() as i64,
+        size: i64::try_from(up.size).unwrap_or(i64::MAX),
         thumb_sha: if thumb_sha.is_empty() {
             old.map(|o| o.thumb_sha).unwrap_or_default()
         } else {
@@ -184,57 +182,128 @@ pub fn store_upload(
     Ok(row)
 }
 
+/// The upload's fields in the order the handler checks them (as when the body was read whole:
+/// the body's encoding, `name`, the dimensions, `data`, `thumbnail`).
+fn validate(
+    q: &Params,
+    body: form::Upload,
+    content: &crate::content::Content,
+) -> ApiResult<(Stored, Upload)> {
+    if body.not_utf8 {
+        return Err(ApiError::bad("parameters are not UTF-8"));
+    }
+    if body.decoded_not_utf8 {
+        return Err(ApiError::bad(
+            "a parameter is not UTF-8 once percent-decoded",
+        ));
+    }
+    if let Some(field) = body.too_long {
+        return Err(ApiError::bad(format!(
+            "parameter {field} is longer than {} bytes",
+            form::MAX_TEXT
+        )));
+    }
+    let mut f = Params::default();
+    f.extend(q.pairs.clone());
+    f.extend(body.text);
+    let name = f.required("name")?.to_owned();
+    let width = f.int::<u32>("imagewidth")?.unwrap_or(0);
+    let height = f.int::<u32>("imageheight")?.unwrap_or(0);
+    let declared_type = f.get("type").filter(|t| !t.is_empty()).map(str::to_owned);
+    let stored = match q.get("data") {
+        Some(v) if !v.is_empty() => {
+            let bytes = form::decode_b64("data", v)?;
+            Stored::from_bytes(content, &bytes).map_err(|e| ApiError::Internal(e.to_string()))?
+        }
+        Some(_) => return Err(ApiError::bad("missing required parameter data")),
+        None => match body.data {
+            None => return Err(ApiError::bad("missing required parameter data")),
+            Some(Err(())) => return Err(ApiError::bad("data is not valid Base64")),
+            Some(Ok(stored)) => stored,
+        },
+    };
+    let thumbnail = match q.get("thumbnail") {
+        Some(t) if !t.is_empty() => {
+            let bytes = form::decode_b64("thumbnail", t)?;
+            Some(if bytes.len() > MAX_THUMBNAIL {
+                Err(form::ThumbError::TooLarge(bytes.len()))
+            } else {
+                Ok(bytes)
+            })
+        }
+        Some(_) => None,
+        None => body.thumbnail,
+    };
+    let thumbnail = match thumbnail {
+        None => None,
+        Some(Ok(bytes)) => Some(bytes),
+        Some(Err(form::ThumbError::Base64)) => {
+            return Err(ApiError::bad("thumbnail is not valid Base64"));
+        }
+        Some(Err(form::ThumbError::TooLarge(n))) => {
+            return Err(ApiError::bad(format!(
+                "thumbnail is {n} bytes; thumbnails cannot exceed {MAX_THUMBNAIL} bytes"
+            )));
+        }
+    };
+    let kind = declared_type
+        .or_else(|| super::user::sniff_image(&stored.head).map(str::to_owned))
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
+    let up = Upload {
+        m: stored.m.clone(),
+        size: stored.len,
+        thumbnail,
+        name,
+        kind,
+        width,
+        height,
+    };
+    Ok((stored, up))
+}
+
 async fn create(
     kind: Kind,
     State(state): State<AppState>,
     p: Principal,
     owner: String,
-    Form(f): Form,
+    Query(q): Query,
+    req: Request,
 ) -> ApiResult<Xml> {
     p.admin()?;
-    let name = f.required("name")?.to_owned();
-    let width = f.int::<u32>("imagewidth")?.unwrap_or(0);
-    let height = f.int::<u32>("imageheight")?.unwrap_or(0);
-    let declared_type = f.get("type").filter(|t| !t.is_empty()).map(str::to_owned);
-    // Decoding hundreds of MiB is CPU work: off the async threads, before taking the writer.
-    let up = tokio::task::spawn_blocking(move || -> ApiResult<Upload> {
-        let data = decode_b64("data", f.required("data")?)?;
-        let thumbnail = match f.get("thumbnail").filter(|t| !t.is_empty()) {
-            Some(t) => {
-                let bytes = decode_b64("thumbnail", t)?;
-                if bytes.len() > MAX_THUMBNAIL {
-                    return Err(ApiError::bad(format!(
-                        "thumbnail is {} bytes; thumbnails cannot exceed {MAX_THUMBNAIL} bytes",
-                        bytes.len()
-                    )));
-                }
-                Some(bytes)
-            }
-            None => None,
-        };
-        let kind = declared_type
-            .or_else(|| super::user::sniff_image(&data).map(str::to_owned))
-            .unwrap_or_else(|| "application/octet-stream".to_owned());
-        Ok(Upload {
-            data,
-            thumbnail,
-            name,
-            kind,
-            width,
-            height,
-        })
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let (parts, body) = req.into_parts();
+    // The body streams to a temporary file in the media directory (decoded on the blocking pool).
+    let parsed = form::read(&state.db, state.max_upload, &q, &parts.headers, body).await?;
+    let db = state.db.clone();
+    let (stored, up) = tokio::task::spawn_blocking(move || validate(&q, parsed, db.content()))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
     let d = p.domain_id;
+    let db = state.db.clone();
     state
         .db
-        .transact(move |tx| {
-            resolve(tx, &p, kind, &owner, true)?;
-            let row = store_upload(tx, d, &owner, &up, store::now_secs())?;
-            let mut w = XmlWriter::response();
-            write_media(&mut w, &row);
-            Ok(Xml::created(w))
+        .write(move |c| {
+            let tx = c.transaction()?;
+            resolve(&tx, &p, kind, &owner, true)?;
+            // The file goes into place under the writer lock, just before its row is committed.
+            let new = db
+                .content()
+                .place(stored.pending, &up.m)
+                .map_err(|e| ApiError::Internal(format!("placing upload: {e}")))?;
+            let done = store_upload(&tx, d, &owner, &up, store::now_secs())
+                .and_then(|row| tx.commit().map(|()| row));
+            match done {
+                Ok(row) => {
+                    let mut w = XmlWriter::response();
+                    write_media(&mut w, &row);
+                    Ok(Xml::created(w))
+                }
+                Err(e) => {
+                    if new && let Err(e) = db.content().remove(&up.m) {
+                        tracing::warn!(error = %e, "removing an uncommitted upload");
+                    }
+                    Err(e.into())
+                }
+            }
         })
         .await
 }
@@ -269,32 +338,53 @@ async fn fetch(
 ) -> ApiResult<Response> {
     let thumbnail = q.expand("thumbnail")?;
     let d = p.domain_id;
+    let db = state.db.clone();
     state
         .db
         .read(move |c| {
             resolve(c, &p, kind, &owner, false)?;
             let item = media::get(c, d, &owner, &m)?
                 .ok_or_else(|| ApiError::not_found(format!("no media item {m}")))?;
-            let (sha, content_type) = if thumbnail {
+            let (content_type, len, body) = if thumbnail {
                 if item.thumb_sha.is_empty() {
                     return Err(ApiError::not_found("this media item has no thumbnail"));
                 }
-                (item.thumb_sha.clone(), None)
-            } else {
-                (item.m.clone(), Some(item.kind.clone()))
-            };
-            let (len, body) = if head {
-                (media::blob_len(c, &sha)?.unwrap_or(0), Vec::new())
-            } else {
-                let bytes = media::blob(c, &sha)?.unwrap_or_default();
-                (bytes.len() as i64, bytes)
-            };
-            let content_type = match content_type {
-                Some(t) => t,
-                None => media::blob(c, &sha)?
-                    .and_then(|b| super::user::sniff_image(&b))
+                // Thumbnails are small and stay in SQLite.
+                let bytes = media::blob(c, &item.thumb_sha)?.unwrap_or_default();
+                let content_type = super::user::sniff_image(&bytes)
                     .unwrap_or("application/octet-stream")
-                    .to_owned(),
+                    .to_owned();
+                let len = bytes.len() as u64;
+                (
+                    content_type,
+                    len,
+                    if head {
+                        Body::empty()
+                    } else {
+                        Body::from(bytes)
+                    },
+                )
+            } else {
+                let missing = || ApiError::Internal(format!("media file of {} is missing", item.m));
+                let io = |e: std::io::Error| ApiError::Internal(format!("media file: {e}"));
+                let (len, body) = if head {
+                    (
+                        db.content().len(&item.m).map_err(io)?.ok_or_else(missing)?,
+                        Body::empty(),
+                    )
+                } else {
+                    let (file, len) = db
+                        .content()
+                        .open(&item.m)
+                        .map_err(io)?
+                        .ok_or_else(missing)?;
+                    let file = tokio::fs::File::from_std(file);
+                    (
+                        len,
+                        Body::from_stream(ReaderStream::with_capacity(file, DOWNLOAD_CHUNK)),
+                    )
+                };
+                (item.kind.clone(), len, body)
             };
             let mut resp = body.into_response();
             let h = resp.headers_mut();

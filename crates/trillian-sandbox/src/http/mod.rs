@@ -1,6 +1,7 @@
 //! HTTP: the router of every operation, authentication, parameters and path segments.
 
 pub mod error;
+pub mod form;
 pub mod group;
 pub mod groupchat;
 pub mod media;

@@ -1,4 +1,5 @@
-//! Media items (of a user or a group chat) and the content-addressed blobs behind them.
+//! Media items (of a user or a group chat) and the content-addressed thumbnails behind them (the
+//! items' data are files: [`crate::content`]).
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -53,7 +54,7 @@ pub fn get(
     .optional()
 }
 
-/// Stores bytes under their digest unless already there.
+/// Stores a thumbnail's bytes under their digest unless already there.
 pub fn put_blob(conn: &Connection, sha: &str, data: &[u8]) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT OR IGNORE INTO blob (sha, data) VALUES (?1, ?2)")?
         .execute(params![sha, data])?;
@@ -99,7 +100,8 @@ pub fn upsert(
     Ok(())
 }
 
-/// Deletes the item and any blob nothing refers to any more.
+/// Deletes the item and any thumbnail nothing refers to any more (its data file goes once the
+/// deletion is committed: `Db::write_blocking`).
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM media WHERE id = ?1")?
         .execute(params![id])?;
@@ -113,17 +115,49 @@ pub fn delete_owner(conn: &Connection, domain_id: i64, owner: &str) -> rusqlite:
     delete_orphan_blobs(conn)
 }
 
+/// Deletes the thumbnails no item refers to.
 pub fn delete_orphan_blobs(conn: &Connection) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM media WHERE media.m = blob.sha) \
-         AND NOT EXISTS (SELECT 1 FROM media WHERE media.thumb_sha = blob.sha)",
+        "DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM media WHERE media.thumb_sha = blob.sha)",
     )?
     .execute([])?;
     Ok(())
 }
 
-pub fn blob_len(conn: &Connection, sha: &str) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT length(data) FROM blob WHERE sha = ?1")?
-        .query_row(params![sha], |r| r.get(0))
-        .optional()
+/// Whether any item's data is the content `m`.
+pub fn is_referenced(conn: &Connection, m: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM media WHERE m = ?1)")?
+        .query_row(params![m], |r| r.get(0))
+}
+
+/// The data digests of the media rows deleted since the last call (committed deletions only:
+/// the temporary table `media_gone` is filled by a trigger, inside the deleting transaction).
+pub fn take_gone(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let gone: Vec<String> = conn
+        .prepare_cached("SELECT DISTINCT m FROM temp.media_gone")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !gone.is_empty() {
+        conn.prepare_cached("DELETE FROM temp.media_gone")?
+            .execute([])?;
+    }
+    Ok(gone)
+}
+
+/// Hands every blob that is a media item's data (a database from before media files) to `put`,
+/// one at a time.
+pub fn export_data_blobs(
+    conn: &Connection,
+    mut put: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> crate::Result<()> {
+    let shas: Vec<String> = conn
+        .prepare("SELECT sha FROM blob WHERE sha IN (SELECT m FROM media)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for sha in shas {
+        if let Some(data) = blob(conn, &sha)? {
+            put(&data)?;
+        }
+    }
+    Ok(())
 }

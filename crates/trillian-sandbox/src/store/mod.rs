@@ -1,4 +1,5 @@
-//! SQLite storage: one writer connection behind a mutex, a small pool of readers, migrations.
+//! SQLite storage: one writer connection behind a mutex, a small pool of readers, migrations, and
+//! the media files beside the database ([`Content`]).
 //!
 //! Every call runs on tokio's blocking pool. The `<area>` modules hold SQL only.
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
+use crate::content::Content;
 use crate::error::{Error, Result};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` is the number applied.
@@ -24,7 +26,17 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_user_domain_index.sql"),
     include_str!("../../migrations/0003_user_change_counter.sql"),
+    include_str!("../../migrations/0004_media_files.sql"),
 ];
+
+/// The migration (1-based) before which media data blobs are written out to files.
+const MEDIA_FILES_MIGRATION: usize = 4;
+
+/// On the writer connection: the `m` of every deleted media row, so that the files nothing refers
+/// to any more are removed once the deletion is committed (rolled back with it otherwise).
+const MEDIA_GONE: &str = "CREATE TEMP TABLE media_gone (m TEXT NOT NULL); \
+     CREATE TEMP TRIGGER media_gone_on_delete AFTER DELETE ON main.media \
+     BEGIN INSERT INTO media_gone (m) VALUES (OLD.m); END;";
 
 /// Idle reader connections kept for reuse.
 const MAX_IDLE_READERS: usize = 64;
@@ -40,6 +52,8 @@ struct Inner {
     /// None for an in-memory database: readers use the writer connection.
     path: Option<PathBuf>,
     readers: Mutex<Vec<Connection>>,
+    /// Media data files.
+    content: Content,
 }
 
 impl Drop for Inner {
@@ -90,12 +104,26 @@ impl Db {
         // the lock for a moment (a reader that sees a half-written WAL index header takes it to
         // read the header again): the 500 "database is locked" the soak test caught under load.
         writer.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
-        migrate(&mut writer, path)?;
+        let content = Content::beside(path).map_err(|e| Error::Open {
+            path: path.to_owned(),
+            reason: format!("media directory: {e}"),
+        })?;
+        migrate(&mut writer, path, &content)?;
+        writer.execute_batch(MEDIA_GONE).map_err(open_err)?;
+        let removed =
+            content.sweep(|m| media::is_referenced(&writer, m).map_err(std::io::Error::other))?;
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                "removed interrupted uploads and unreferenced media files"
+            );
+        }
         Ok(Db {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
                 path: Some(path.to_owned()),
                 readers: Mutex::new(Vec::new()),
+                content,
             }),
         })
     }
@@ -104,14 +132,22 @@ impl Db {
     pub fn open_memory() -> Result<Db> {
         let mut conn = Connection::open_in_memory()?;
         configure(&conn)?;
-        migrate(&mut conn, Path::new(":memory:"))?;
+        let content = Content::temporary()?;
+        migrate(&mut conn, Path::new(":memory:"), &content)?;
+        conn.execute_batch(MEDIA_GONE)?;
         Ok(Db {
             inner: Arc::new(Inner {
                 writer: Mutex::new(conn),
                 path: None,
                 readers: Mutex::new(Vec::new()),
+                content,
             }),
         })
+    }
+
+    /// The media files.
+    pub fn content(&self) -> &Content {
+        &self.inner.content
     }
 
     fn reader(&self) -> Result<Connection> {
@@ -193,17 +229,35 @@ impl Db {
         .await
     }
 
-    /// Runs `f` with the writer connection on the current thread.
+    /// Runs `f` with the writer connection on the current thread; then, with the lock still held,
+    /// removes the media files that the committed writes left without a row.
     pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Connection) -> Result<T, E>,
     {
         let mut conn = lock(&self.inner.writer);
-        f(&mut conn)
+        let out = f(&mut conn);
+        if conn.is_autocommit()
+            && let Err(e) = self.remove_unreferenced(&conn)
+        {
+            // The file stays until the next start's sweep; the write itself succeeded.
+            tracing::warn!(error = %e, "removing unreferenced media files");
+        }
+        out
+    }
+
+    fn remove_unreferenced(&self, conn: &Connection) -> Result<()> {
+        let gone = media::take_gone(conn)?;
+        for m in gone {
+            if !media::is_referenced(conn, &m)? {
+                self.inner.content.remove(&m)?;
+            }
+        }
+        Ok(())
     }
 }
 
-fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+fn migrate(conn: &mut Connection, path: &Path, content: &Content) -> Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
     if version > known {
@@ -214,6 +268,10 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction()?;
+        if i + 1 == MEDIA_FILES_MIGRATION {
+            // Files first (synced, renamed into place); the rows go with the migration's commit.
+            media::export_data_blobs(&tx, |data| content.put_bytes(data).map(|_| ()))?;
+        }
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;

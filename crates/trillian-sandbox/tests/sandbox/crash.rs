@@ -140,6 +140,100 @@ async fn kill_9_during_writes_loses_nothing_acknowledged() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_an_upload_leaves_no_row_and_the_restart_removes_the_temporary_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("sandbox.db");
+    let media_dir = dir.path().join("sandbox.db.media");
+    let (mut child, url, token) = serve(&db);
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("{url}/v2/{DOMAIN}/users/?token={}", seg(&token)))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("im=owner&password=p")
+        .send()
+        .await
+        .expect("create the owner");
+    assert_eq!(r.status().as_u16(), 201);
+    let media = format!(
+        "{url}/v2/{DOMAIN}/users/{}/media/?token={}",
+        seg(&format!("owner@{DOMAIN}")),
+        seg(&token)
+    );
+    // A body that keeps coming until the server is killed.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let upload = tokio::spawn({
+        let client = client.clone();
+        let media = media.clone();
+        async move {
+            let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|item| (item, rx))
+            });
+            client
+                .post(&media)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(reqwest::Body::wrap_stream(stream))
+                .send()
+                .await
+        }
+    });
+    let _ = tx.send(Ok(b"name=cut.bin&data=".to_vec())).await;
+    let temporaries = || {
+        std::fs::read_dir(&media_dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(".upload-"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let chunk = "QUJD".repeat(16 * 1024).into_bytes();
+    while temporaries() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the upload did not reach a temporary file"
+        );
+        let _ = tx.send(Ok(chunk.clone())).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    drop(tx);
+    let answer = upload.await.expect("upload task");
+    assert!(
+        answer.is_err(),
+        "no answer from a killed server: {answer:?}"
+    );
+    assert_eq!(
+        temporaries(),
+        1,
+        "the killed upload left its temporary file"
+    );
+
+    let (mut child, url, token) = serve(&db);
+    assert_eq!(temporaries(), 0, "removed at start");
+    let media = format!(
+        "{url}/v2/{DOMAIN}/users/{}/media/?token={}",
+        seg(&format!("owner@{DOMAIN}")),
+        seg(&token)
+    );
+    let list = client
+        .get(&media)
+        .send()
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        !list.contains("<media"),
+        "no row for the cut upload: {list}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[tokio::test]
 async fn token_command_prints_only_a_working_token() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,11 +1,13 @@
 //! The sandbox's integration tests: every operation through the router (`oneshot`, fresh in-memory
-//! database), the auth matrix, limits and hostile input, and crash safety of the real binary.
+//! database), the auth matrix, limits and hostile input, crash safety of the real binary, and
+//! streamed media uploads over a real socket.
 
 mod auth;
 mod common;
 mod crash;
 mod limits;
 mod operations;
+mod upload;
 
 /// A 1×1 PNG.
 pub fn operations_png() -> &'static [u8] {
