@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time machine setup (idempotent) for a fresh Debian/Ubuntu machine: system packages, the
-# WebDriver bridge and the npm modules. Called by `make run`, `make test` and `.ci/run`.
+# WebDriver bridge and the npm modules. cmake and nasm build the libjpeg-turbo that the
+# `turbojpeg` crate vendors (thumbnails). Called by `make run`, `make test` and `.ci/run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS="libwebkit2gtk-4.1-dev build-essential curl wget file pkg-config libssl-dev \
   libxdo-dev libayatana-appindicator3-dev librsvg2-dev \
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools keyutils \
-  imagemagick libvips-tools openssl ca-certificates"
+  imagemagick libvips-tools openssl ca-certificates \
+  cmake nasm"
 
 missing=""
 for p in $PKGS; do

@@ -2,22 +2,28 @@
 //!
 //! Every decode is bounded before a pixel buffer is allocated: the file size is checked before
 //! it is read whole, the dimensions are read from the header and checked against
-//! [`ImageLimits`], the decoders get `image::Limits` (width, height, memory), and a decoder
-//! panic is caught and reported as [`ThumbnailError::DecoderPanicked`]. Only PNG, JPEG, GIF and
-//! WebP are compiled in (no AVIF: its decoder ignores limits).
+//! [`ImageLimits`], the decoders get limits (width, height, memory), and a decoder panic is
+//! caught and reported as [`ThumbnailError::DecoderPanicked`]. Only PNG, JPEG, GIF and WebP are
+//! compiled in (no AVIF: its decoder ignores limits).
 //!
-//! JPEG takes a fast path: `jpeg-decoder` decodes at 1/2, 1/4 or 1/8 scale (DCT scaling) when
-//! the target is small, which touches up to 64 times fewer pixels than a full decode. The
-//! other formats are decoded by `image`. Resizing is `fast_image_resize` (Lanczos3, alpha
-//! premultiplied). The result is JPEG, or PNG when the image has transparency, longest side
-//! ≤ 256 px, re-encoded at lower quality (then smaller) until it is ≤ 65,535 bytes.
+//! One path for every caller (upload, the gallery's cache of server thumbnails, the CLI):
+//! decode small, shrink, resize, encode.
+//! - JPEG: libjpeg-turbo (`turbojpeg`) decodes at the smallest DCT scale, 1/8 to 8/8, that
+//!   covers the thumbnail, which touches up to 64 times fewer pixels than a full decode. Its
+//!   whole-image coefficient buffer (progressive and multi-scan files) is estimated from the
+//!   header and refused over the memory limit; its errors are `Result`s, mapped to `Corrupt`.
+//! - PNG: decoded row by row (`png`) straight into a block average to about twice the
+//!   thumbnail's size, so no full-size buffer exists. Interlaced PNG, GIF and WebP are decoded
+//!   whole by `image`, then box-filtered down and freed.
+//! - Resizing is `fast_image_resize` (Lanczos3, alpha premultiplied). The result is JPEG
+//!   (libjpeg-turbo, 4:2:0), or PNG when the image has transparency, longest side ≤ 256 px,
+//!   re-encoded at lower quality (then smaller) until it is ≤ 65,535 bytes.
 
 use std::io::{Cursor, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use fast_image_resize as fr;
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageFormat, ImageReader};
 use serde::Serialize;
@@ -255,8 +261,8 @@ pub fn thumbnail(bytes: &[u8], limits: &ImageLimits) -> Result<Thumbnail, Thumbn
     }
     guarded(|| {
         let (source, pixels) = decode_for_thumbnail(bytes, limits)?;
-        let thumb = encode_thumbnail(pixels)?;
-        Ok(Thumbnail { source, ..thumb })
+        let thumb = encode_thumbnail(pixels, source)?;
+        Ok(thumb)
     })
 }
 
@@ -314,81 +320,91 @@ fn decode_for_thumbnail(
     bytes: &[u8],
     limits: &ImageLimits,
 ) -> Result<(ImageHeader, Pixels), ThumbnailError> {
-    let format = sniff(bytes).ok_or(ThumbnailError::NotAnImage)?;
-    if format == Format::Jpeg {
-        match decode_jpeg_scaled(bytes, limits) {
-            Ok(done) => return Ok(done),
-            // Rare JPEG flavours jpeg-decoder does not take: let `image` try.
-            Err(JpegPath::Unsupported) => {}
-            Err(JpegPath::Failed(e)) => return Err(e),
-        }
+    match sniff(bytes).ok_or(ThumbnailError::NotAnImage)? {
+        Format::Jpeg => decode_jpeg_scaled(bytes, limits),
+        Format::Png => match decode_png_streamed(bytes, limits)? {
+            Some(done) => Ok(done),
+            None => decode_with_image(bytes, Format::Png, limits),
+        },
+        format => decode_with_image(bytes, format, limits),
     }
-    decode_with_image(bytes, format, limits)
 }
 
-enum JpegPath {
-    Unsupported,
-    Failed(ThumbnailError),
-}
+/// Most progressive scans a JPEG may have (libjpeg-turbo's advice against files built to make a
+/// decoder spin; real files have about ten).
+const MAX_JPEG_SCANS: u32 = 500;
 
-/// JPEG at the smallest DCT scale (1/1, 1/2, 1/4, 1/8) that still covers the thumbnail size.
+/// JPEG decoded by libjpeg-turbo at the smallest DCT scale (1/8, 2/8, … 8/8) that still covers
+/// the thumbnail size. The header is read and checked against the limits first; the only large
+/// allocation libjpeg makes on its own (a whole-image coefficient buffer, for progressive and
+/// multi-scan files) is estimated from the header and refused over the memory limit.
 fn decode_jpeg_scaled(
     bytes: &[u8],
     limits: &ImageLimits,
-) -> Result<(ImageHeader, Pixels), JpegPath> {
-    use jpeg_decoder::{Decoder, Error as JErr, PixelFormat};
-    let fail = |e: JErr| match e {
-        JErr::Unsupported(_) => JpegPath::Unsupported,
-        JErr::Format(m) => JpegPath::Failed(ThumbnailError::Corrupt(m)),
-        JErr::Io(e) => JpegPath::Failed(ThumbnailError::Corrupt(e.to_string())),
-        other => JpegPath::Failed(ThumbnailError::Corrupt(other.to_string())),
-    };
-    let mut decoder = Decoder::new(Cursor::new(bytes));
-    decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_alloc).unwrap_or(usize::MAX));
-    decoder.read_info().map_err(fail)?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| JpegPath::Failed(ThumbnailError::Corrupt("no JPEG header".into())))?;
-    let (width, height) = (u32::from(info.width), u32::from(info.height));
+) -> Result<(ImageHeader, Pixels), ThumbnailError> {
+    use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
+    let mut decompressor = Decompressor::new().map_err(turbojpeg_error)?;
+    let info = decompressor.read_header(bytes).map_err(turbojpeg_error)?;
+    let width = u32::try_from(info.width).map_err(|_| corrupt("the width is out of range"))?;
+    let height = u32::try_from(info.height).map_err(|_| corrupt("the height is out of range"))?;
     if width == 0 || height == 0 {
-        return Err(JpegPath::Failed(ThumbnailError::Corrupt(
-            "the image has no pixels".into(),
-        )));
+        return Err(corrupt("the image has no pixels"));
     }
-    limits.check(width, height).map_err(JpegPath::Failed)?;
-    let (tw, th) = fit(width, height, MAX_SIDE);
-    let (sw, sh) = decoder
-        .scale(
-            u16::try_from(tw).unwrap_or(u16::MAX),
-            u16::try_from(th).unwrap_or(u16::MAX),
-        )
-        .map_err(fail)?;
-    let (sw, sh) = (u32::from(sw), u32::from(sh));
-    let bytes_per_pixel: u64 = match info.pixel_format {
-        PixelFormat::L8 => 1,
-        PixelFormat::L16 => 2,
-        PixelFormat::RGB24 => 3,
-        PixelFormat::CMYK32 => 4,
+    limits.check(width, height)?;
+    let (format, channels) = match info.colorspace {
+        Colorspace::Gray => (PixelFormat::GRAY, 1),
+        Colorspace::CMYK | Colorspace::YCCK => (PixelFormat::CMYK, 4),
+        _ => (PixelFormat::RGB, 3),
     };
-    if u64::from(sw) * u64::from(sh) * bytes_per_pixel > limits.max_alloc {
-        return Err(JpegPath::Failed(ThumbnailError::TooMuchMemory {
+    if needs_whole_image_buffer(bytes, info.is_progressive)
+        && coefficient_bytes(width, height, info.subsamp, channels) > limits.max_alloc
+    {
+        return Err(ThumbnailError::TooMuchMemory {
             limit: limits.max_alloc,
-        }));
+        });
     }
-    let raw = decoder.decode().map_err(fail)?;
-    let pixels = u64::from(sw) * u64::from(sh);
-    if (raw.len() as u64) < pixels * bytes_per_pixel {
-        return Err(JpegPath::Failed(ThumbnailError::Corrupt(
-            "the decoder returned too few pixels".into(),
-        )));
-    }
-    let (layout, data) = match info.pixel_format {
-        PixelFormat::L8 => (Layout::Gray, raw),
-        // Big-endian 16-bit samples: keep the high byte.
-        PixelFormat::L16 => (Layout::Gray, raw.chunks_exact(2).map(|s| s[0]).collect()),
-        PixelFormat::RGB24 => (Layout::Rgb, raw),
+    let (tw, th) = fit(width, height, MAX_SIDE);
+    let covers = |f: &ScalingFactor| {
+        f.scale(info.width) >= tw as usize && f.scale(info.height) >= th as usize
+    };
+    // Lossless JPEG cannot be scaled while decoding.
+    let factor = if info.is_lossless {
+        ScalingFactor::ONE
+    } else {
+        (1..=8)
+            .map(|n| ScalingFactor::new(n, 8))
+            .find(covers)
+            .unwrap_or(ScalingFactor::ONE)
+    };
+    let (sw, sh) = (factor.scale(info.width), factor.scale(info.height));
+    let len = sw
+        .checked_mul(sh)
+        .and_then(|p| p.checked_mul(channels))
+        .filter(|&len| len as u64 <= limits.max_alloc)
+        .ok_or(ThumbnailError::TooMuchMemory {
+            limit: limits.max_alloc,
+        })?;
+    decompressor
+        .set_scaling_factor(factor)
+        .map_err(turbojpeg_error)?;
+    decompressor
+        .set_scan_limit(MAX_JPEG_SCANS)
+        .map_err(turbojpeg_error)?;
+    let mut raw = vec![0u8; len];
+    let output = Image {
+        pixels: &mut raw[..],
+        width: sw,
+        pitch: sw * channels,
+        height: sh,
+        format,
+    };
+    decompressor
+        .decompress(bytes, output)
+        .map_err(turbojpeg_error)?;
+    let (layout, data) = match format {
+        PixelFormat::GRAY => (Layout::Gray, raw),
         // Adobe CMYK (stored inverted, as nearly all CMYK JPEGs are).
-        PixelFormat::CMYK32 => (
+        PixelFormat::CMYK => (
             Layout::Rgb,
             raw.chunks_exact(4)
                 .flat_map(|p| {
@@ -397,21 +413,269 @@ fn decode_jpeg_scaled(
                 })
                 .collect(),
         ),
+        _ => (Layout::Rgb, raw),
     };
     let header = ImageHeader {
         format: Format::Jpeg,
         width,
         height,
     };
-    Ok((
-        header,
-        Pixels {
-            width: sw,
-            height: sh,
-            layout,
-            data,
+    let pixels = Pixels {
+        width: u32::try_from(sw).map_err(|_| corrupt("the width is out of range"))?,
+        height: u32::try_from(sh).map_err(|_| corrupt("the height is out of range"))?,
+        layout,
+        data,
+    };
+    Ok((header, pixels))
+}
+
+fn corrupt(why: &str) -> ThumbnailError {
+    ThumbnailError::Corrupt(why.to_owned())
+}
+
+/// libjpeg-turbo's errors (bad markers, truncated data, too many scans) all mean a damaged file.
+fn turbojpeg_error(e: turbojpeg::Error) -> ThumbnailError {
+    ThumbnailError::Corrupt(e.to_string())
+}
+
+/// Whether libjpeg keeps the whole image's DCT coefficients in memory while decoding: for
+/// progressive files, and for sequential files whose first scan does not hold every component.
+/// A file whose markers cannot be followed counts as needing it.
+fn needs_whole_image_buffer(bytes: &[u8], progressive: bool) -> bool {
+    if progressive {
+        return true;
+    }
+    let mut frame_components = None;
+    let mut pos = 2; // after SOI
+    loop {
+        match (bytes.get(pos), bytes.get(pos + 1)) {
+            (Some(0xFF), Some(0xFF)) => pos += 1, // fill byte
+            // Markers without a length.
+            (Some(0xFF), Some(0x01 | 0xD0..=0xD7)) => pos += 2,
+            (Some(0xFF), Some(&marker)) => {
+                let Some(&[hi, lo]) = bytes.get(pos + 2..pos + 4) else {
+                    return true;
+                };
+                match marker {
+                    // SOFn (not DHT, JPG, DAC): Nf sits after length, precision, height, width.
+                    0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
+                        frame_components = bytes.get(pos + 9).copied();
+                    }
+                    // SOS: Ns right after the length.
+                    0xDA => {
+                        return match (frame_components, bytes.get(pos + 4)) {
+                            (Some(all), Some(&in_scan)) => in_scan < all,
+                            _ => true,
+                        };
+                    }
+                    _ => {}
+                }
+                pos = pos.saturating_add(2 + usize::from(u16::from_be_bytes([hi, lo])));
+            }
+            _ => return true,
+        }
+    }
+}
+
+/// The bytes of a whole-image coefficient buffer: two per coefficient, one coefficient per pixel
+/// of each component (fewer for subsampled chroma), on a 16-pixel grid.
+fn coefficient_bytes(width: u32, height: u32, subsamp: turbojpeg::Subsamp, channels: usize) -> u64 {
+    use turbojpeg::Subsamp;
+    // Samples of each further component per luma sample, in quarters (CMYK: all full).
+    let quarters: u64 = match subsamp {
+        _ if channels == 4 => 4,
+        Subsamp::Gray => 0,
+        Subsamp::Sub2x2 | Subsamp::Sub4x1 | Subsamp::Sub1x4 => 1,
+        Subsamp::Sub2x1 | Subsamp::Sub1x2 => 2,
+        _ => 4,
+    };
+    let further = channels.saturating_sub(1) as u64;
+    let luma = u64::from(width.div_ceil(16) * 16) * u64::from(height.div_ceil(16) * 16);
+    2 * luma * (4 + further * quarters) / 4
+}
+
+/// PNG decoded row by row straight into a block average (libvips's shrink: each output pixel
+/// is the mean of a k×k block, colours weighted by alpha), so no full-size buffer is ever
+/// allocated: a 4000×3000 RGBA file needs a 48 MB buffer decoded whole, 0.1 MB this way.
+/// Small images (k = 1) are copied as they are. Interlaced files (their rows come in seven
+/// passes) go through `image`: `None`.
+fn decode_png_streamed(
+    bytes: &[u8],
+    limits: &ImageLimits,
+) -> Result<Option<(ImageHeader, Pixels)>, ThumbnailError> {
+    let mut decoder = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            bytes: usize::try_from(limits.max_alloc).unwrap_or(usize::MAX),
         },
-    ))
+    );
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(|e| png_error(e, limits))?;
+    let (width, height, interlaced) = {
+        let info = reader.info();
+        (info.width, info.height, info.interlaced)
+    };
+    if width == 0 || height == 0 {
+        return Err(corrupt("the image has no pixels"));
+    }
+    limits.check(width, height)?;
+    let channels: usize = match reader.output_color_type().0 {
+        png::ColorType::Grayscale => 1,
+        png::ColorType::GrayscaleAlpha => 2,
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        png::ColorType::Indexed => return Ok(None),
+    };
+    // The same bound as a whole decode: what the full-size pixels would take.
+    if u64::from(width) * u64::from(height) * channels as u64 > limits.max_alloc {
+        return Err(ThumbnailError::TooMuchMemory {
+            limit: limits.max_alloc,
+        });
+    }
+    if interlaced {
+        return Ok(None);
+    }
+    let longest = width.max(height);
+    let k = if longest <= 4 * MAX_SIDE {
+        1
+    } else {
+        longest / (2 * MAX_SIDE)
+    };
+    let (out_w, out_h) = (width.div_ceil(k), height.div_ceil(k));
+    let k = k as usize;
+    let layout = match channels {
+        1 => Layout::Gray,
+        3 => Layout::Rgb,
+        _ => Layout::Rgba,
+    };
+    let out_channels = layout.pixel_type().size();
+    let mut sums = vec![0u64; out_w as usize * out_channels];
+    let mut data = Vec::with_capacity(out_w as usize * out_h as usize * out_channels);
+    let mut opaque = true;
+    let mut rows_in_block = 0;
+    let mut y = 0;
+    while let Some(row) = reader.next_row().map_err(|e| png_error(e, limits))? {
+        let row = row.data();
+        for (sum, block) in sums
+            .chunks_exact_mut(out_channels)
+            .zip(row.chunks(k * channels))
+        {
+            accumulate(sum, block, channels, &mut opaque);
+        }
+        rows_in_block += 1;
+        y += 1;
+        if rows_in_block == k || y == height {
+            emit_block_row(&mut sums, &mut data, width, k, rows_in_block, layout);
+            rows_in_block = 0;
+        }
+    }
+    if y != height {
+        return Err(corrupt("the image ends early"));
+    }
+    let (layout, data) = if layout == Layout::Rgba && opaque {
+        (Layout::Rgb, drop_alpha(&data))
+    } else {
+        (layout, data)
+    };
+    let header = ImageHeader {
+        format: Format::Png,
+        width,
+        height,
+    };
+    let pixels = Pixels {
+        width: out_w,
+        height: out_h,
+        layout,
+        data,
+    };
+    Ok(Some((header, pixels)))
+}
+
+/// Adds a block's pixels (1 to 4 channels) to one output pixel's sums: grey and RGB as they
+/// are, grey+alpha and RGBA as RGBA with colours premultiplied by alpha.
+fn accumulate(sum: &mut [u64], block: &[u8], channels: usize, opaque: &mut bool) {
+    let wide = u64::from;
+    match channels {
+        1 => sum[0] += block.iter().map(|&v| wide(v)).sum::<u64>(),
+        3 => {
+            let (mut r, mut g, mut b) = (0, 0, 0);
+            for p in block.chunks_exact(3) {
+                r += wide(p[0]);
+                g += wide(p[1]);
+                b += wide(p[2]);
+            }
+            sum[0] += r;
+            sum[1] += g;
+            sum[2] += b;
+        }
+        _ => {
+            let (mut r, mut g, mut b, mut alpha, mut least) = (0, 0, 0, 0, u8::MAX);
+            let mut add = |c: [u8; 3], a: u8| {
+                least = least.min(a);
+                let a = wide(a);
+                r += wide(c[0]) * a;
+                g += wide(c[1]) * a;
+                b += wide(c[2]) * a;
+                alpha += a;
+            };
+            if channels == 2 {
+                block.chunks_exact(2).for_each(|p| add([p[0]; 3], p[1]));
+            } else {
+                block
+                    .chunks_exact(4)
+                    .for_each(|p| add([p[0], p[1], p[2]], p[3]));
+            }
+            *opaque &= least == u8::MAX;
+            sum[0] += r;
+            sum[1] += g;
+            sum[2] += b;
+            sum[3] += alpha;
+        }
+    }
+}
+
+/// Turns the sums of one row of blocks into output pixels (rounded means; colours divided by
+/// the block's alpha) and clears them.
+fn emit_block_row(
+    sums: &mut [u64],
+    out: &mut Vec<u8>,
+    width: u32,
+    k: usize,
+    rows: usize,
+    layout: Layout,
+) {
+    let channels = layout.pixel_type().size();
+    let width = width as usize;
+    let mean = |sum: u64, n: u64| u8::try_from((sum + n / 2) / n.max(1)).unwrap_or(u8::MAX);
+    for (ox, sum) in sums.chunks_exact_mut(channels).enumerate() {
+        let columns = k.min(width - ox * k);
+        let count = (columns * rows) as u64;
+        if layout == Layout::Rgba {
+            let alpha = sum[3];
+            for &c in &sum[..3] {
+                out.push(if alpha == 0 { 0 } else { mean(c, alpha) });
+            }
+            out.push(mean(alpha, count));
+        } else {
+            out.extend(sum.iter().map(|&c| mean(c, count)));
+        }
+        sum.fill(0);
+    }
+}
+
+fn drop_alpha(rgba: &[u8]) -> Vec<u8> {
+    rgba.chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect()
+}
+
+fn png_error(e: png::DecodingError, limits: &ImageLimits) -> ThumbnailError {
+    match e {
+        png::DecodingError::LimitsExceeded => ThumbnailError::TooMuchMemory {
+            limit: limits.max_alloc,
+        },
+        other => ThumbnailError::Corrupt(other.to_string()),
+    }
 }
 
 fn decode_with_image(
@@ -472,15 +736,47 @@ fn image_error(e: image::ImageError) -> ThumbnailError {
     }
 }
 
-/// Resizes to `width`×`height` with Lanczos3. A large reduction goes in two steps, as libvips
-/// does: a box filter (an average, cheap at any ratio) to twice the target, then Lanczos3.
-fn resize(src: &Pixels, width: u32, height: u32) -> Result<Pixels, ThumbnailError> {
-    if src.width.max(src.height) > 4 * width.max(height) {
-        let (mw, mh) = fit(src.width, src.height, 2 * width.max(height));
-        let middle = resize_with(src, mw, mh, fr::FilterType::Box)?;
-        return resize_with(&middle, width, height, fr::FilterType::Lanczos3);
+/// Brings a large image down to twice the thumbnail's size with a box filter (an average, cheap
+/// at any ratio, as libvips shrinks), so that Lanczos3 then works on a small image; the full-size
+/// pixels are freed here. Images up to four times the thumbnail's size are kept as they are.
+fn shrink(mut src: Pixels, source: &ImageHeader) -> Result<Pixels, ThumbnailError> {
+    if src.width.max(src.height) <= 4 * MAX_SIDE {
+        return Ok(src);
     }
-    resize_with(src, width, height, fr::FilterType::Lanczos3)
+    let (width, height) = fit(source.width, source.height, 2 * MAX_SIDE);
+    let fail = |e: &dyn std::fmt::Display| ThumbnailError::Corrupt(e.to_string());
+    let (layout, pixel_type) = (src.layout, src.layout.pixel_type());
+    let mut from =
+        fr::images::Image::from_slice_u8(src.width, src.height, &mut src.data, pixel_type)
+            .map_err(|e| fail(&e))?;
+    // Colours are averaged weighted by their alpha. Premultiplied here, in place: left to
+    // fast_image_resize, it would make a premultiplied full-size copy first.
+    let mul_div = fr::MulDiv::new();
+    if layout == Layout::Rgba {
+        mul_div
+            .multiply_alpha_inplace(&mut from)
+            .map_err(|e| fail(&e))?;
+    }
+    let mut to = fr::images::Image::new(width, height, pixel_type);
+    let options = fr::ResizeOptions::new()
+        .resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::Box))
+        .use_alpha(false);
+    fr::Resizer::new()
+        .resize(&from, &mut to, &options)
+        .map_err(|e| fail(&e))?;
+    drop(from);
+    drop(src);
+    if layout == Layout::Rgba {
+        mul_div
+            .divide_alpha_inplace(&mut to)
+            .map_err(|e| fail(&e))?;
+    }
+    Ok(Pixels {
+        width,
+        height,
+        layout,
+        data: to.into_vec(),
+    })
 }
 
 fn resize_with(
@@ -513,25 +809,23 @@ fn resize_with(
     })
 }
 
-fn encode_thumbnail(pixels: Pixels) -> Result<Thumbnail, ThumbnailError> {
-    let placeholder = ImageHeader {
-        format: Format::Jpeg,
-        width: pixels.width,
-        height: pixels.height,
-    };
+/// Resizes (Lanczos3) and encodes, at lower quality then smaller, until the result fits.
+fn encode_thumbnail(pixels: Pixels, source: ImageHeader) -> Result<Thumbnail, ThumbnailError> {
+    let pixels = shrink(pixels, &source)?;
     let mut side = MAX_SIDE;
     while side >= 16 {
-        let (w, h) = fit(pixels.width, pixels.height, side);
-        let small = resize(&pixels, w, h)?;
+        // From the source's own proportions: the decoded pixels may be rounded (DCT scaling).
+        let (w, h) = fit(source.width, source.height, side);
+        let small = resize_with(&pixels, w, h, fr::FilterType::Lanczos3)?;
         if small.layout == Layout::Rgba {
-            let png = encode_png(&small)?;
-            if png.len() <= MAX_THUMBNAIL_BYTES {
+            let png = fitting_png(&small)?;
+            if let Some(png) = png {
                 return Ok(Thumbnail {
                     bytes: png,
                     content_type: "image/png",
                     width: w,
                     height: h,
-                    source: placeholder,
+                    source,
                 });
             }
         } else {
@@ -543,7 +837,7 @@ fn encode_thumbnail(pixels: Pixels) -> Result<Thumbnail, ThumbnailError> {
                         content_type: "image/jpeg",
                         width: w,
                         height: h,
-                        source: placeholder,
+                        source,
                     });
                 }
             }
@@ -553,20 +847,53 @@ fn encode_thumbnail(pixels: Pixels) -> Result<Thumbnail, ThumbnailError> {
     Err(ThumbnailError::TooLargeOutput)
 }
 
-fn encode_png(p: &Pixels) -> Result<Vec<u8>, ThumbnailError> {
+/// A PNG of at most [`MAX_THUMBNAIL_BYTES`], if one can be made at this size. fdeflate's fast
+/// mode is about a hundred times quicker than zlib's best and, on photos, as small; the best
+/// compression gets a chance only when the fast result is just over the cap.
+fn fitting_png(p: &Pixels) -> Result<Option<Vec<u8>>, ThumbnailError> {
+    let fast = encode_png(p, CompressionType::Fast)?;
+    if fast.len() <= MAX_THUMBNAIL_BYTES {
+        return Ok(Some(fast));
+    }
+    if fast.len() > MAX_THUMBNAIL_BYTES / 8 * 9 {
+        return Ok(None);
+    }
+    let best = encode_png(p, CompressionType::Best)?;
+    Ok(Some(best).filter(|b| b.len() <= MAX_THUMBNAIL_BYTES))
+}
+
+fn encode_png(p: &Pixels, compression: CompressionType) -> Result<Vec<u8>, ThumbnailError> {
     let mut out = Vec::new();
-    PngEncoder::new_with_quality(&mut out, CompressionType::Best, PngFilter::Adaptive)
+    PngEncoder::new_with_quality(&mut out, compression, PngFilter::Adaptive)
         .write_image(&p.data, p.width, p.height, p.layout.color_type())
         .map_err(|e| ThumbnailError::Corrupt(e.to_string()))?;
     Ok(out)
 }
 
+/// JPEG by libjpeg-turbo: 4:2:0 chroma for colour (as cameras and vips write), grey as grey.
 fn encode_jpeg(p: &Pixels, quality: u8) -> Result<Vec<u8>, ThumbnailError> {
-    let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(&p.data, p.width, p.height, p.layout.color_type())
-        .map_err(|e| ThumbnailError::Corrupt(e.to_string()))?;
-    Ok(out)
+    use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
+    let (format, subsamp, channels) = match p.layout {
+        Layout::Gray => (PixelFormat::GRAY, Subsamp::Gray, 1),
+        Layout::Rgb => (PixelFormat::RGB, Subsamp::Sub2x2, 3),
+        Layout::Rgba => (PixelFormat::RGBA, Subsamp::Sub2x2, 4),
+    };
+    let encoder_error = |e: turbojpeg::Error| ThumbnailError::Corrupt(e.to_string());
+    let mut compressor = Compressor::new().map_err(encoder_error)?;
+    compressor
+        .set_quality(i32::from(quality))
+        .map_err(encoder_error)?;
+    compressor.set_subsamp(subsamp).map_err(encoder_error)?;
+    let width = p.width as usize;
+    compressor
+        .compress_to_vec(Image {
+            pixels: &p.data[..],
+            width,
+            pitch: width * channels,
+            height: p.height as usize,
+            format,
+        })
+        .map_err(encoder_error)
 }
 
 #[cfg(test)]
@@ -692,24 +1019,32 @@ mod tests {
 
     #[test]
     fn noise_that_does_not_compress_is_reencoded_under_the_cap() {
+        // Colour noise with transparency: a PNG, far over the cap at 256 px.
         let mut rng = fastrand::Rng::with_seed(9);
-        let noise = RgbImage::from_fn(256, 256, |_, _| Rgb([rng.u8(..), rng.u8(..), rng.u8(..)]));
-        let at_85 = encode_jpeg(
-            &Pixels {
-                width: 256,
-                height: 256,
-                layout: Layout::Rgb,
-                data: noise.clone().into_raw(),
-            },
-            85,
-        )
-        .expect("jpeg");
-        assert!(
-            at_85.len() > MAX_THUMBNAIL_BYTES,
-            "the case needs a second try"
-        );
+        let noise = RgbaImage::from_fn(256, 256, |_, _| {
+            Rgba([rng.u8(..), rng.u8(..), rng.u8(..), rng.u8(100..)])
+        });
+        let at_256 = fitting_png(&Pixels {
+            width: 256,
+            height: 256,
+            layout: Layout::Rgba,
+            data: noise.clone().into_raw(),
+        })
+        .expect("png");
+        assert_eq!(at_256, None, "the case needs a second try");
         let png = encode(noise.into(), ImageFormat::Png);
         let t = thumbnail(&png, &ImageLimits::default()).expect("thumbnail");
+        assert_eq!(t.content_type, "image/png");
+        assert!(t.width < 256, "made smaller: {}", t.width);
+        assert!(t.bytes.len() <= MAX_THUMBNAIL_BYTES, "{}", t.bytes.len());
+        // Opaque colour noise: 4:2:0 JPEG fits at full size (about 50 KB at quality 85).
+        let noise = RgbImage::from_fn(256, 256, |_, _| Rgb([rng.u8(..), rng.u8(..), rng.u8(..)]));
+        let t = thumbnail(
+            &encode(noise.into(), ImageFormat::Png),
+            &ImageLimits::default(),
+        )
+        .expect("thumbnail");
+        assert_eq!((t.content_type, t.width), ("image/jpeg", 256));
         assert!(t.bytes.len() <= MAX_THUMBNAIL_BYTES, "{}", t.bytes.len());
     }
 
@@ -778,11 +1113,9 @@ mod tests {
     #[test]
     fn truncated_and_random_files_give_clear_errors() {
         let jpeg = encode(photo(600, 400, 8).into(), ImageFormat::Jpeg);
-        let cut = &jpeg[..jpeg.len() / 3];
-        // jpeg-decoder fills a truncated scan with grey: an error or a thumbnail, never a panic.
-        match thumbnail(cut, &ImageLimits::default()) {
-            Ok(t) => assert!(t.bytes.len() <= MAX_THUMBNAIL_BYTES),
-            Err(e) => assert!(matches!(e, ThumbnailError::Corrupt(_)), "{e:?}"),
+        for cut in [jpeg.len() / 3, 400, 3] {
+            let err = thumbnail(&jpeg[..cut], &ImageLimits::default()).expect_err("cut jpeg");
+            assert!(matches!(err, ThumbnailError::Corrupt(_)), "{cut}: {err:?}");
         }
         let png = encode(photo(600, 400, 8).into(), ImageFormat::Png);
         let err = thumbnail(&png[..png.len() / 2], &ImageLimits::default()).expect_err("cut png");
@@ -811,6 +1144,89 @@ mod tests {
                 "{magic:?}"
             );
         }
+    }
+
+    /// A JPEG written by libjpeg-turbo (progressive or baseline, 4:2:0).
+    fn turbo_jpeg(img: &RgbImage, progressive: bool) -> Vec<u8> {
+        let mut c = turbojpeg::Compressor::new().expect("compressor");
+        c.set_progressive(progressive).expect("progressive");
+        c.set_subsamp(turbojpeg::Subsamp::Sub2x2).expect("subsamp");
+        let image = turbojpeg::Image {
+            pixels: img.as_raw().as_slice(),
+            width: img.width() as usize,
+            pitch: img.width() as usize * 3,
+            height: img.height() as usize,
+            format: turbojpeg::PixelFormat::RGB,
+        };
+        c.compress_to_vec(image).expect("compress")
+    }
+
+    #[test]
+    fn a_truncated_jpeg_is_reported_as_damaged_by_the_scaled_decoder() {
+        // Large enough for the 1/8 scale: the header is whole, the scan stops half-way.
+        let jpeg = turbo_jpeg(&photo(2400, 1600, 12), false);
+        assert_eq!(header(&jpeg).map(|h| h.width), Ok(2400));
+        let err = thumbnail(&jpeg[..jpeg.len() / 2], &ImageLimits::default()).expect_err("cut");
+        assert!(
+            matches!(&err, ThumbnailError::Corrupt(m) if m.contains("Premature end")),
+            "{err:?}"
+        );
+        let t = thumbnail(&jpeg, &ImageLimits::default()).expect("whole file");
+        assert_eq!((t.width, t.height), (256, 171));
+    }
+
+    #[test]
+    fn a_progressive_jpeg_whose_coefficients_exceed_the_memory_limit_is_refused() {
+        let img = photo(600, 400, 13);
+        // 600×400 at 4:2:0 keeps 608×400×3 = 729,600 bytes of coefficients when progressive;
+        // a baseline file is decoded a few rows at a time and only its 1/2-scale output counts.
+        let limits = ImageLimits {
+            max_alloc: 500_000,
+            ..ImageLimits::default()
+        };
+        let err = thumbnail(&turbo_jpeg(&img, true), &limits).expect_err("progressive");
+        assert_eq!(err, ThumbnailError::TooMuchMemory { limit: 500_000 });
+        let t = thumbnail(&turbo_jpeg(&img, false), &limits).expect("baseline");
+        assert_eq!((t.width, t.height), (256, 171));
+        let t = thumbnail(&turbo_jpeg(&img, true), &ImageLimits::default()).expect("default");
+        assert_eq!(t.content_type, "image/jpeg");
+    }
+
+    #[test]
+    fn a_large_png_is_averaged_by_alpha_so_transparent_colour_does_not_bleed() {
+        // Fully transparent red and opaque green, alternating pixel by pixel.
+        let checker = RgbaImage::from_fn(2048, 1024, |x, y| {
+            if (x + y) % 2 == 0 {
+                Rgba([255, 0, 0, 0])
+            } else {
+                Rgba([0, 255, 0, 255])
+            }
+        });
+        let png = encode(checker.into(), ImageFormat::Png);
+        let t = thumbnail(&png, &ImageLimits::default()).expect("thumbnail");
+        assert_eq!(t.content_type, "image/png", "half transparent");
+        assert_eq!((t.width, t.height), (256, 128));
+        let p = decoded(&t).to_rgba8().get_pixel(128, 64).0;
+        assert!(
+            p[0] < 8 && p[1] > 247,
+            "green, no red from the hidden pixels: {p:?}"
+        );
+        assert!((120..=136).contains(&p[3]), "half covered: {p:?}");
+
+        // Grey + alpha, fully opaque: a JPEG, and grey stays grey.
+        let grey = image::GrayAlphaImage::from_fn(1500, 1000, |x, _| {
+            image::LumaA([u8::try_from(x * 255 / 1500).unwrap_or(255), 255])
+        });
+        let png = encode(grey.into(), ImageFormat::Png);
+        let t = thumbnail(&png, &ImageLimits::default()).expect("thumbnail");
+        assert_eq!(t.content_type, "image/jpeg", "opaque");
+        assert_eq!((t.width, t.height), (256, 171));
+        let img = decoded(&t).to_rgb8();
+        let [r, g, b] = img.get_pixel(128, 85).0;
+        assert!(
+            r.abs_diff(g) < 4 && g.abs_diff(b) < 4 && r.abs_diff(128) < 8,
+            "{r} {g} {b}"
+        );
     }
 
     #[test]
