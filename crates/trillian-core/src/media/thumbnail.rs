@@ -25,7 +25,10 @@ use std::path::Path;
 
 use fast_image_resize as fr;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
-use image::{DynamicImage, ExtendedColorType, ImageEncoder, ImageFormat, ImageReader};
+use image::metadata::Orientation;
+use image::{
+    DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageFormat, ImageReader,
+};
 use serde::Serialize;
 
 /// Longest side of a thumbnail, in pixels.
@@ -261,7 +264,7 @@ pub fn thumbnail(bytes: &[u8], limits: &ImageLimits) -> Result<Thumbnail, Thumbn
     }
     guarded(|| {
         let (source, pixels) = decode_for_thumbnail(bytes, limits)?;
-        let thumb = encode_thumbnail(pixels, source)?;
+        let thumb = encode_thumbnail(pixels, source, orientation(bytes, source.format))?;
         Ok(thumb)
     })
 }
@@ -810,13 +813,64 @@ fn resize_with(
 }
 
 /// Resizes (Lanczos3) and encodes, at lower quality then smaller, until the result fits.
-fn encode_thumbnail(pixels: Pixels, source: ImageHeader) -> Result<Thumbnail, ThumbnailError> {
+/// How the image asks to be turned for display (EXIF orientation: phone photos are stored
+/// sideways with a tag), read from the header; none when there is no tag or it cannot be read.
+fn orientation(bytes: &[u8], format: Format) -> Orientation {
+    ImageReader::with_format(Cursor::new(bytes), format.image_format())
+        .into_decoder()
+        .and_then(|mut d| d.orientation())
+        .unwrap_or(Orientation::NoTransforms)
+}
+
+/// `p` turned as `o` says (on the small image: a thumbnail's pixels are few).
+fn orient(p: Pixels, o: Orientation) -> Result<Pixels, ThumbnailError> {
+    if o == Orientation::NoTransforms {
+        return Ok(p);
+    }
+    let bad = || ThumbnailError::Corrupt("pixel buffer of the wrong size".into());
+    let (w, h) = (p.width, p.height);
+    let mut img = match p.layout {
+        Layout::Gray => {
+            DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, p.data).ok_or_else(bad)?)
+        }
+        Layout::Rgb => {
+            DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, p.data).ok_or_else(bad)?)
+        }
+        Layout::Rgba => {
+            DynamicImage::ImageRgba8(image::RgbaImage::from_raw(w, h, p.data).ok_or_else(bad)?)
+        }
+    };
+    img.apply_orientation(o);
+    let (width, height) = (img.width(), img.height());
+    let (layout, data) = match img {
+        DynamicImage::ImageLuma8(b) => (Layout::Gray, b.into_raw()),
+        DynamicImage::ImageRgb8(b) => (Layout::Rgb, b.into_raw()),
+        DynamicImage::ImageRgba8(b) => (Layout::Rgba, b.into_raw()),
+        other => (Layout::Rgba, other.into_rgba8().into_raw()),
+    };
+    Ok(Pixels {
+        width,
+        height,
+        layout,
+        data,
+    })
+}
+
+fn encode_thumbnail(
+    pixels: Pixels,
+    source: ImageHeader,
+    orientation: Orientation,
+) -> Result<Thumbnail, ThumbnailError> {
     let pixels = shrink(pixels, &source)?;
     let mut side = MAX_SIDE;
     while side >= 16 {
         // From the source's own proportions: the decoded pixels may be rounded (DCT scaling).
         let (w, h) = fit(source.width, source.height, side);
-        let small = resize_with(&pixels, w, h, fr::FilterType::Lanczos3)?;
+        let small = orient(
+            resize_with(&pixels, w, h, fr::FilterType::Lanczos3)?,
+            orientation,
+        )?;
+        let (w, h) = (small.width, small.height);
         if small.layout == Layout::Rgba {
             let png = fitting_png(&small)?;
             if let Some(png) = png {
@@ -896,6 +950,22 @@ fn encode_jpeg(p: &Pixels, quality: u8) -> Result<Vec<u8>, ThumbnailError> {
         .map_err(encoder_error)
 }
 
+/// `jpeg` with an EXIF APP1 segment saying `orientation`, right after the SOI marker.
+#[cfg(test)]
+pub(crate) fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut exif = b"Exif\0\0MM\0\x2a\0\0\0\x08".to_vec();
+    exif.extend_from_slice(&1u16.to_be_bytes()); // one IFD entry
+    exif.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]); // Orientation, SHORT, 1
+    exif.extend_from_slice(&orientation.to_be_bytes());
+    exif.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // value padding, no next IFD
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(exif.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(&exif);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -926,6 +996,51 @@ mod tests {
 
     fn decoded(t: &Thumbnail) -> DynamicImage {
         image::load_from_memory(&t.bytes).expect("the thumbnail decodes")
+    }
+
+    #[test]
+    fn a_sideways_phone_photo_is_turned_upright() {
+        // Left half red, right half blue, tagged "rotate 90° clockwise to display" (6).
+        let img = RgbImage::from_fn(400, 200, |x, _| {
+            if x < 200 {
+                Rgb([230, 20, 20])
+            } else {
+                Rgb([20, 20, 230])
+            }
+        });
+        let jpeg = with_exif_orientation(&encode(img.into(), ImageFormat::Jpeg), 6);
+        let t = thumbnail(&jpeg, &ImageLimits::default()).expect("thumbnail");
+        assert_eq!(
+            (t.source.width, t.source.height),
+            (400, 200),
+            "the file's own size"
+        );
+        assert_eq!((t.width, t.height), (128, 256), "upright: taller than wide");
+        let d = decoded(&t).to_rgb8();
+        assert_eq!((d.width(), d.height()), (128, 256));
+        let top = d.get_pixel(64, 20);
+        let bottom = d.get_pixel(64, 236);
+        assert!(
+            top[0] > 150 && top[2] < 100,
+            "the left half is now on top: {top:?}"
+        );
+        assert!(
+            bottom[2] > 150 && bottom[0] < 100,
+            "the right half below: {bottom:?}"
+        );
+        // Without the tag, the same pixels stay as they are.
+        let plain = thumbnail(
+            &encode(
+                RgbImage::from_fn(400, 200, |x, _| {
+                    Rgb([if x < 200 { 230 } else { 20 }, 20, 20])
+                })
+                .into(),
+                ImageFormat::Jpeg,
+            ),
+            &ImageLimits::default(),
+        )
+        .expect("thumbnail");
+        assert_eq!((plain.width, plain.height), (256, 128));
     }
 
     #[test]

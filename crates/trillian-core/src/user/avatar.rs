@@ -71,24 +71,31 @@ fn decode(bytes: &[u8]) -> Result<DynamicImage> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| Error::invalid("image", format!("cannot read the image: {e}")))?;
-    if reader.format().is_none() {
+    let Some(format) = reader.format() else {
         return Err(Error::invalid(
             "image",
             "not an image this app reads (PNG, JPEG, GIF, WebP)",
         ));
-    }
+    };
+    // A phone photo is stored sideways with an EXIF tag saying how to turn it for display.
+    let orientation = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
+        .and_then(|mut d| image::ImageDecoder::orientation(&mut d))
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     reader.limits(limits);
-    reader.decode().map_err(|e| match e {
+    let mut image = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => Error::invalid(
             "image",
             format!("the image is too large to decode (at most {MAX_DIMENSION} pixels a side)"),
         ),
         other => Error::invalid("image", format!("cannot decode the image: {other}")),
-    })
+    })?;
+    image.apply_orientation(orientation);
+    Ok(image)
 }
 
 /// A PNG as a `data:` URL (the web view's CSP allows `img-src data:`).
@@ -140,6 +147,29 @@ mod tests {
             .write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
             .unwrap();
         out
+    }
+
+    #[test]
+    fn a_sideways_phone_photo_becomes_an_upright_avatar() {
+        // Left half red, right half blue, tagged "rotate 90° clockwise to display" (6).
+        let img = image::RgbImage::from_fn(200, 100, |x, _| {
+            if x < 100 {
+                image::Rgb([230, 20, 20])
+            } else {
+                image::Rgb([20, 20, 230])
+            }
+        });
+        let mut jpeg = Vec::new();
+        DynamicImage::from(img)
+            .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+            .unwrap();
+        let tagged = crate::media::thumbnail::with_exif_orientation(&jpeg, 6);
+        let out = image::load_from_memory(&square_png(&tagged, 100).unwrap())
+            .unwrap()
+            .to_rgb8();
+        let (top, bottom) = (out.get_pixel(50, 10), out.get_pixel(50, 90));
+        assert!(top[0] > 150 && top[2] < 100, "upright: red on top {top:?}");
+        assert!(bottom[2] > 150 && bottom[0] < 100, "blue below {bottom:?}");
     }
 
     #[test]
