@@ -48,8 +48,10 @@ pub struct PresenceRow {
 pub struct ClientVersion {
     pub platform: String,
     pub version: String,
+    /// The client's build number (an update within a version changes only the build).
+    pub build: String,
     pub devices: usize,
-    /// An older version than the newest seen on the same platform.
+    /// Older (by version, then build) than the newest seen on the same platform.
     pub outdated: bool,
 }
 
@@ -58,7 +60,7 @@ pub struct ClientVersion {
 #[serde(rename_all = "camelCase")]
 pub struct PresenceView {
     pub rows: Vec<PresenceRow>,
-    /// By platform (A–Z), newest version first.
+    /// By platform (A–Z), newest version and build first.
     pub clients: Vec<ClientVersion>,
 }
 
@@ -98,19 +100,21 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
     parts(a).cmp(&parts(b)).then_with(|| a.cmp(b))
 }
 
-/// Devices per platform and version; versions older than the platform's newest are outdated.
+/// Devices per platform, version and build; those older than the platform's newest version
+/// and build are outdated.
 pub fn client_versions(presence: &[Presence]) -> Vec<ClientVersion> {
-    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut counts: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for d in presence.iter().flat_map(|p| &p.devices) {
         *counts
-            .entry((d.platform.clone(), d.version.clone()))
+            .entry((d.platform.clone(), d.version.clone(), d.build.clone()))
             .or_default() += 1;
     }
     let mut list: Vec<ClientVersion> = counts
         .into_iter()
-        .map(|((platform, version), devices)| ClientVersion {
+        .map(|((platform, version, build), devices)| ClientVersion {
             platform,
             version,
+            build,
             devices,
             outdated: false,
         })
@@ -119,6 +123,7 @@ pub fn client_versions(presence: &[Presence]) -> Vec<ClientVersion> {
         a.platform
             .cmp(&b.platform)
             .then_with(|| compare_versions(&b.version, &a.version))
+            .then_with(|| compare_versions(&b.build, &a.build))
     });
     // Newest first within a platform: the first of each platform is current.
     let mut previous: Option<String> = None;
@@ -186,10 +191,15 @@ mod tests {
     use crate::model::Device;
 
     fn device(platform: &str, version: &str) -> Device {
+        built(platform, version, "50")
+    }
+
+    fn built(platform: &str, version: &str, build: &str) -> Device {
         Device {
             ip: 2_315_364_544,
             platform: platform.into(),
             version: version.into(),
+            build: build.into(),
             ..Device::default()
         }
     }
@@ -209,16 +219,20 @@ mod tests {
                 device("Windows", "7.0"),
                 device("Windows", "7.0"),
                 device("iOS", "3.1"),
+                built("Mac", "6.5", "10.41"),
+                built("Mac", "6.5", "10.9"),
+                built("Mac", "6.5", "10.41"),
             ],
             ..Presence::default()
         };
         let list = client_versions(&[p]);
-        let got: Vec<(&str, &str, usize, bool)> = list
+        let got: Vec<(&str, &str, &str, usize, bool)> = list
             .iter()
             .map(|c| {
                 (
                     c.platform.as_str(),
                     c.version.as_str(),
+                    c.build.as_str(),
                     c.devices,
                     c.outdated,
                 )
@@ -227,10 +241,13 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("Windows", "7.0", 2, false),
-                ("Windows", "6.5", 1, true),
-                ("iOS", "3.1", 1, false),
-            ]
+                ("Mac", "6.5", "10.41", 2, false),
+                ("Mac", "6.5", "10.9", 1, true),
+                ("Windows", "7.0", "50", 2, false),
+                ("Windows", "6.5", "50", 1, true),
+                ("iOS", "3.1", "50", 1, false),
+            ],
+            "an older build of the newest version is outdated too"
         );
     }
 

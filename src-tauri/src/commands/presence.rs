@@ -38,6 +38,7 @@ pub struct PresenceRowView {
 pub struct ClientVersionView {
     pub platform: String,
     pub version: String,
+    pub build: String,
     pub devices: u32,
     pub outdated: bool,
 }
@@ -81,6 +82,7 @@ impl From<trillian_core::presence::PresenceView> for PresenceView {
                 .map(|c| ClientVersionView {
                     platform: c.platform,
                     version: c.version,
+                    build: c.build,
                     devices: small(c.devices),
                     outdated: c.outdated,
                 })

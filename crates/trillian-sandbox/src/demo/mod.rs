@@ -209,11 +209,18 @@ const LINES: &[&str] = &[
     "Meeting notes are in the wiki.",
 ];
 
+/// Client platforms, versions and builds of the demo's devices: mostly current, a few behind
+/// (an older version, or an older build of the current one), as in a real company.
 const PLATFORMS: &[(&str, &str, &str)] = &[
     ("Windows", "6.5", "42"),
+    ("Windows", "6.5", "42"),
+    ("Windows", "6.4", "35"),
     ("Mac", "6.5", "17"),
+    ("Mac", "6.5", "15"),
     ("iOS", "6.4", "311"),
     ("Android", "6.4", "288"),
+    ("Android", "6.4", "288"),
+    ("Android", "6.3", "240"),
     ("Web", "6.5", "9"),
 ];
 

@@ -215,6 +215,7 @@ export type ChoiceView = {
 export type ClientVersionView = {
 	platform: string,
 	version: string,
+	build: string,
 	devices: number,
 	outdated: boolean,
 };
