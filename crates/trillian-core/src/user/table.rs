@@ -267,6 +267,8 @@ pub struct Table {
     entries: Vec<Entry>,
     index: HashMap<String, usize>,
     groups: HashMap<u64, String>,
+    /// Groups by their internal name (`sales.example.com`), lower case: a CSV may name them so.
+    group_names: HashMap<String, u64>,
     policies: HashMap<u64, String>,
     /// Per column, the ascending order of `entries` (positions), computed on first use.
     orders: HashMap<UserColumn, Arc<Vec<u32>>>,
@@ -282,6 +284,10 @@ impl Table {
         policies: &[Policy],
         presence: &[Presence],
     ) -> Table {
+        let group_names: HashMap<String, u64> = groups
+            .iter()
+            .map(|g| (g.name.to_lowercase(), g.id))
+            .collect();
         let groups: HashMap<u64, String> = groups
             .iter()
             .map(|g| (g.id, g.displayname.clone()))
@@ -296,6 +302,7 @@ impl Table {
             entries: Vec::with_capacity(users.len()),
             index: HashMap::with_capacity(users.len()),
             groups,
+            group_names,
             policies,
             orders: HashMap::new(),
             last: None,
@@ -521,9 +528,14 @@ impl Table {
         }
     }
 
-    /// The group's id for a name or an id written as digits (CSV import).
+    /// The group's id for a display name, an internal name or an id written as digits (CSV
+    /// import).
     pub fn group_id(&self, name_or_id: &str) -> Option<u64> {
-        lookup_id(&self.groups, name_or_id)
+        lookup_id(&self.groups, name_or_id).or_else(|| {
+            self.group_names
+                .get(&name_or_id.trim().to_lowercase())
+                .copied()
+        })
     }
 
     /// The policy's id for a name or an id written as digits (CSV import).
@@ -577,6 +589,7 @@ mod tests {
             Group {
                 id: 1,
                 displayname: "Sales".into(),
+                name: "sales.acme.example".into(),
                 ..Group::default()
             },
             Group {
@@ -756,6 +769,7 @@ mod tests {
         assert!(f.statuses.iter().any(|s| s.id == 9 && s.users == 1));
         assert_eq!(t.group_id("SALES"), Some(1));
         assert_eq!(t.group_id("2"), Some(2));
+        assert_eq!(t.group_id("Sales.Acme.Example"), Some(1), "by internal name");
         assert_eq!(t.group_id("Nope"), None);
         assert_eq!(t.group_id("99"), None);
     }
