@@ -769,7 +769,11 @@ mod tests {
         assert!(f.statuses.iter().any(|s| s.id == 9 && s.users == 1));
         assert_eq!(t.group_id("SALES"), Some(1));
         assert_eq!(t.group_id("2"), Some(2));
-        assert_eq!(t.group_id("Sales.Acme.Example"), Some(1), "by internal name");
+        assert_eq!(
+            t.group_id("Sales.Acme.Example"),
+            Some(1),
+            "by internal name"
+        );
         assert_eq!(t.group_id("Nope"), None);
         assert_eq!(t.group_id("99"), None);
     }
