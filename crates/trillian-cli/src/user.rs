@@ -302,6 +302,9 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
             out.one(&UserView::from(&client.users().update(&im, &update).await?))
         }
         Command::Delete { im, yes } => {
+            // Refused before asking: the profile's own account is never deleted.
+            let client = ctx.client().await?;
+            ctx.refuse_own_account(&im, "deletes")?;
             secret::confirm(
                 yes,
                 &format!(
@@ -310,8 +313,6 @@ pub async fn run(cmd: Command, ctx: &Context) -> Result<()> {
                 ),
                 &im,
             )?;
-            let client = ctx.client().await?;
-            ctx.refuse_own_account(&im, "deletes")?;
             out.one(&UserView::from(&client.users().delete(&im).await?))
         }
         Command::Avatar(cmd) => run_avatar(cmd, ctx).await,
