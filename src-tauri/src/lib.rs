@@ -3,6 +3,7 @@
 
 pub mod certificate;
 pub mod commands;
+pub mod dialog;
 pub mod error;
 pub mod state;
 pub mod window;

@@ -315,37 +315,8 @@ pub async fn media_pick_files(
     app: AppHandle,
     media: State<'_, MediaState>,
 ) -> IpcResult<Vec<PickedFile>> {
-    let paths = pick_paths(&app).await?;
+    let paths = crate::dialog::pick_files(&app, "Files to upload").await?;
     Ok(media.accept_paths(paths))
-}
-
-#[cfg(debug_assertions)]
-const E2E_PICK: &str = "TRILLIAN_E2E_PICK_FILES";
-
-/// The dialog's answer. Debug builds driven by the end-to-end suite may name the files the
-/// dialog would return in `TRILLIAN_E2E_PICK_FILES` (set by whoever starts the app, never by the
-/// web view): WebDriver cannot operate a native dialog, and everything after it is the same.
-async fn pick_paths(app: &AppHandle) -> IpcResult<Vec<PathBuf>> {
-    #[cfg(debug_assertions)]
-    if let Some(list) = std::env::var_os(E2E_PICK) {
-        return Ok(std::env::split_paths(&list).collect());
-    }
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Files to upload")
-        .pick_files(move |paths| {
-            let _ = tx.send(paths);
-        });
-    let picked = rx
-        .await
-        .map_err(|_| IpcError::internal("The file dialog closed."))?
-        .unwrap_or_default();
-    Ok(picked
-        .into_iter()
-        .filter_map(|p| p.into_path().ok())
-        .collect())
 }
 
 fn summary(report: &JobReport, names: &[String]) -> MediaJobSummary {
@@ -508,24 +479,11 @@ pub async fn media_download(
     name: String,
     on_event: Channel<MediaJobEvent>,
 ) -> IpcResult<Option<DownloadResult>> {
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Save media as")
-        .set_file_name(safe_name(&name))
-        .save_file(move |path| {
-            let _ = tx.send(path);
-        });
-    let Some(chosen) = rx
-        .await
-        .map_err(|_| IpcError::internal("The file dialog closed."))?
+    let Some(dest) =
+        crate::dialog::save_file(&app, "Save media as", &safe_name(&name), None).await?
     else {
         return Ok(None);
     };
-    let dest = chosen
-        .into_path()
-        .map_err(|_| IpcError::invalid("Only local files can be written."))?;
     let (job_id, cancel) = state.start_job();
     let file_name = trillian_core::media::file_name(&dest);
     let _ = on_event.send(MediaJobEvent::Started {

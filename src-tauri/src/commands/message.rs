@@ -297,24 +297,16 @@ pub async fn history_export(
     suggested_name: String,
     on_event: Channel<JobEvent>,
 ) -> IpcResult<Option<ExportView>> {
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Export message history (one file per format, plus a checksum manifest)")
-        .set_file_name(format!("{}.html", stem(&suggested_name)))
-        .save_file(move |path| {
-            let _ = tx.send(path);
-        });
-    let Some(picked) = rx
-        .await
-        .map_err(|_| IpcError::internal("The save dialog closed."))?
+    let Some(path) = crate::dialog::save_file(
+        &app,
+        "Export message history (one file per format, plus a checksum manifest)",
+        &format!("{}.html", stem(&suggested_name)),
+        None,
+    )
+    .await?
     else {
         return Ok(None);
     };
-    let path = picked
-        .into_path()
-        .map_err(|_| IpcError::invalid("Only local folders can be used."))?;
     let dir = path
         .parent()
         .map(std::path::Path::to_path_buf)

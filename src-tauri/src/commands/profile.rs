@@ -156,24 +156,15 @@ pub async fn profile_pick_ca_certificate(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> IpcResult<Option<PickedCertificate>> {
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title("Trusted CA certificate (PEM)")
-        .add_filter("PEM certificate", &["pem", "crt", "cer"])
-        .pick_file(move |path| {
-            let _ = tx.send(path);
-        });
-    let Some(picked) = rx
-        .await
-        .map_err(|_| IpcError::internal("The file dialog closed."))?
+    let Some(path) = crate::dialog::pick_file(
+        &app,
+        "Trusted CA certificate (PEM)",
+        Some(("PEM certificate", &["pem", "crt", "cer"])),
+    )
+    .await?
     else {
         return Ok(None);
     };
-    let path = picked
-        .into_path()
-        .map_err(|_| IpcError::invalid("Only local files can be used."))?;
     let pem = tokio::task::spawn_blocking(move || crate::certificate::read_pem_file(&path))
         .await
         .map_err(|_| IpcError::internal("Reading the certificate failed."))??;

@@ -332,11 +332,10 @@ pub async fn avatar_pick(
     state: State<'_, AppState>,
     address: String,
 ) -> IpcResult<Option<String>> {
-    let Some(path) = pick_file(
+    let Some(path) = crate::dialog::pick_file(
         &app,
         "Avatar image",
-        "Images",
-        &["png", "jpg", "jpeg", "gif", "webp"],
+        Some(("Images", &["png", "jpg", "jpeg", "gif", "webp"])),
     )
     .await?
     else {
@@ -414,72 +413,16 @@ fn held<T: Clone>(map: &Mutex<HashMap<String, (Instant, T)>>, handle: &str) -> I
     }
 }
 
-#[cfg(debug_assertions)]
-const E2E_PICK: &str = "TRILLIAN_E2E_PICK_FILES";
-
-/// The OS file dialog's answer (Rust side): a local path, or `None` when cancelled.
-async fn pick_file(
-    app: &AppHandle,
-    title: &str,
-    filter: &str,
-    extensions: &[&str],
-) -> IpcResult<Option<PathBuf>> {
-    #[cfg(debug_assertions)]
-    if let Some(list) = std::env::var_os(E2E_PICK) {
-        // The end-to-end suite cannot operate a native dialog: debug builds it starts name the
-        // files in this variable (set by whoever starts the app, never by the web view); the
-        // first with a fitting extension is "picked".
-        return Ok(std::env::split_paths(&list).find(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(e)))
-        }));
-    }
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title(title)
-        .add_filter(filter, extensions)
-        .pick_file(move |path| {
-            let _ = tx.send(path);
-        });
-    let Some(picked) = rx
-        .await
-        .map_err(|_| IpcError::internal("The file dialog closed."))?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(picked.into_path().map_err(|_| {
-        IpcError::invalid("Only local files can be used.")
-    })?))
-}
-
 async fn save_text(
     app: &AppHandle,
     title: &str,
     name: &str,
     text: String,
 ) -> IpcResult<Option<String>> {
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .set_title(title)
-        .set_file_name(name)
-        .add_filter("CSV", &["csv"])
-        .save_file(move |path| {
-            let _ = tx.send(path);
-        });
-    let Some(picked) = rx
-        .await
-        .map_err(|_| IpcError::internal("The save dialog closed."))?
+    let Some(path) = crate::dialog::save_file(app, title, name, Some(("CSV", &["csv"]))).await?
     else {
         return Ok(None);
     };
-    let path = picked
-        .into_path()
-        .map_err(|_| IpcError::invalid("Only local folders can be used."))?;
     let shown = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
@@ -595,7 +538,13 @@ pub async fn users_import_pick(
     state: State<'_, AppState>,
     generate_passwords: bool,
 ) -> IpcResult<Option<ImportPreviewView>> {
-    let Some(path) = pick_file(&app, "Users to import (CSV)", "CSV", &["csv", "txt"]).await? else {
+    let Some(path) = crate::dialog::pick_file(
+        &app,
+        "Users to import (CSV)",
+        Some(("CSV", &["csv", "txt"])),
+    )
+    .await?
+    else {
         return Ok(None);
     };
     let file_name = path
