@@ -392,46 +392,14 @@ impl Core {
         job: &Job,
         on_progress: impl FnMut(Progress),
     ) -> Result<JobReport> {
-        let profile = self.require_active()?;
-        let client = self.client_for(&profile).await?;
-        let present: HashSet<String> = client
-            .groupchats()
-            .members(name)
-            .list()
-            .await?
-            .into_iter()
-            .map(|m| m.name)
-            .collect();
-        let ims = dedup(ims);
-        let client = &client;
-        let present = &present;
-        let profile_id = profile.id.as_str();
-        let report = job
-            .run(
-                ims,
-                Clone::clone,
-                |im| async move {
-                    if present.contains(&im) {
-                        return Ok(Outcome::skipped("already a member"));
-                    }
-                    let result = client
-                        .groupchats()
-                        .members(name)
-                        .add(&im, Some(MemberFlags::from_bits_retain(flags)))
-                        .await
-                        .map_err(Error::from);
-                    self.record(
-                        Some(profile_id),
-                        "groupchat.member.add",
-                        &format!("{name} {im}"),
-                        JournalOutcome::of(&result),
-                    );
-                    result.map(|_| Outcome::done())
-                },
-                on_progress,
-            )
-            .await;
-        Ok(report)
+        self.change_members(
+            name,
+            ims,
+            Some(MemberFlags::from_bits_retain(flags)),
+            job,
+            on_progress,
+        )
+        .await
     }
 
     /// Removes `ims` from a group chat, one item each; who is no longer a member is skipped
@@ -440,6 +408,19 @@ impl Core {
         &self,
         name: &str,
         ims: Vec<String>,
+        job: &Job,
+        on_progress: impl FnMut(Progress),
+    ) -> Result<JobReport> {
+        self.change_members(name, ims, None, job, on_progress).await
+    }
+
+    /// Adds (`Some(flags)`) or removes (`None`) members as a job, each change journalled; users
+    /// already in the wanted state are skipped.
+    async fn change_members(
+        &self,
+        name: &str,
+        ims: Vec<String>,
+        add: Option<MemberFlags>,
         job: &Job,
         on_progress: impl FnMut(Progress),
     ) -> Result<JobReport> {
@@ -462,18 +443,24 @@ impl Core {
                 ims,
                 Clone::clone,
                 |im| async move {
-                    if !present.contains(&im) {
-                        return Ok(Outcome::skipped("not a member"));
-                    }
-                    let result = client
-                        .groupchats()
-                        .members(name)
-                        .remove(&im)
-                        .await
-                        .map_err(Error::from);
+                    let members = client.groupchats().members(name);
+                    let (result, action) = match add {
+                        Some(_) if present.contains(&im) => {
+                            return Ok(Outcome::skipped("already a member"));
+                        }
+                        None if !present.contains(&im) => {
+                            return Ok(Outcome::skipped("not a member"));
+                        }
+                        Some(flags) => (
+                            members.add(&im, Some(flags)).await.map(drop),
+                            "groupchat.member.add",
+                        ),
+                        None => (members.remove(&im).await, "groupchat.member.remove"),
+                    };
+                    let result = result.map_err(Error::from);
                     self.record(
                         Some(profile_id),
-                        "groupchat.member.remove",
+                        action,
                         &format!("{name} {im}"),
                         JournalOutcome::of(&result),
                     );
